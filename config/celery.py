@@ -1,0 +1,19 @@
+"""The Celery application. Tasks live in each app's `tasks.py`; the periodic schedule is here only."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+
+app = Celery("occhealth")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# One place for everything that runs on a schedule (celery beat).
+app.conf.beat_schedule = {
+    "orgs-purge-stale-roster-imports": {
+        "task": "orgs.tasks.roster_imports_purge",
+        "schedule": 6 * 60 * 60,
+    },
+}

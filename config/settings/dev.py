@@ -1,0 +1,9 @@
+"""Local development: DEBUG on, everything else as in base (SQLite unless DATABASE_URL is set)."""
+
+from config.env import env_bool
+
+from .base import *  # noqa: F403
+
+DEBUG = env_bool("DEBUG", True)
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405

@@ -1,0 +1,30 @@
+"""Tests: the real PostgreSQL and Redis of the machine unless DATABASE_URL / REDIS_URL say otherwise.
+
+`TEST_DATABASE=sqlite` runs the same suite on SQLite, the embedded default.
+"""
+
+import os
+
+import dj_database_url
+
+from config.env import env_str
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-not-for-production-0123456789"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+if os.environ.get("TEST_DATABASE") == "sqlite":
+    DATABASES = {"default": dj_database_url.parse("sqlite:///" + str(BASE_DIR / "test.sqlite3"))}  # noqa: F405
+else:
+    DATABASES = {
+        "default": dj_database_url.parse(env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"))
+    }
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/15")
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+# Tests that need a real worker start one against this broker; everything else runs eagerly.
+CELERY_BROKER_URL = env_str("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
+CELERY_TASK_ALWAYS_EAGER = True
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+MEDIA_ROOT = BASE_DIR / "media" / "test"  # noqa: F405
+AXES_FAILURE_LIMIT = 5

@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from orgs import api as orgs_api
+from orgs import views as orgs_views
+from orgs.forms import PhoneLoginForm
+
+api_patterns = [
+    path("me/", orgs_api.MeView.as_view(), name="api-me"),
+    path("hazards/", orgs_api.HazardFactorList.as_view(), name="api-hazards"),
+    path("regions/", orgs_api.RegionList.as_view(), name="api-regions"),
+    path("employers/<str:code>/workers/", orgs_api.EmployerWorkerList.as_view(), name="api-employer-workers"),
+]
+
+urlpatterns = [
+    path("django-admin/", admin.site.urls),
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=PhoneLoginForm), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/activate/", orgs_views.activate, name="activate"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(success_url="/"), name="password_change"),
+    path("api/v1/", include(api_patterns)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("", include("orgs.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+urlpatterns += [path("", include(wagtail_urls))]

@@ -1,0 +1,169 @@
+"""Reading roster files as offices really send them: xlsx from Excel or WPS, CSV in UTF-8 or GBK,
+a title row above the headers, numbers where text was meant."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from orgs.services.roster_columns import COLUMNS, HEADER_LOOKUP, header_key
+
+HEADER_SEARCH_ROWS = 10
+
+
+class RosterFileError(ValueError):
+    """The file as a whole cannot be read; the message tells the admin what to do."""
+
+
+@dataclass
+class RosterTable:
+    """Data rows with their 1-based row numbers as the spreadsheet shows them."""
+
+    columns: dict[str, int]  # column key -> index in the row
+    header_row: int
+    rows: Iterator[tuple[int, list[Any]]]
+    ignored_headers: list[str] = field(default_factory=list)
+    column_letters: dict[str, str] = field(default_factory=dict)
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def _sniff_kind(head: bytes, name: str) -> str:
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise RosterFileError("这是旧版 Excel 97-2003 (.xls) 文件，请在 Excel 或 WPS 中“另存为” .xlsx 后再上传")
+    suffix = Path(name).suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
+        raise RosterFileError("文件扩展名是 .xlsx，但内容不是 Excel 工作簿，可能已损坏；请重新导出后上传")
+    if b"\x00" in head:
+        raise RosterFileError("文件不是表格（含有二进制内容）；请上传 .xlsx 或 .csv 文件")
+    return "csv"
+
+
+def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(stream, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise RosterFileError("无法读取这个 Excel 文件，可能已损坏或加了密码；请另存为 .xlsx 后重试") from exc
+    try:
+        sheet = workbook.worksheets[0]
+        for row in sheet.iter_rows(values_only=True):
+            yield list(row)
+    finally:
+        workbook.close()
+
+
+def _decode(data: bytes) -> str:
+    # Excel saves "CSV UTF-8" with a BOM and plain "CSV" in the system code page, GBK on Chinese
+    # Windows; GB 18030 is a superset of GBK, so it reads both.
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return codecs.decode(data, encoding)
+        except UnicodeDecodeError:
+            continue
+    raise RosterFileError("无法识别文件的文字编码；请在 Excel 中另存为“CSV UTF-8”或 .xlsx")
+
+
+def _csv_rows(stream: IO[bytes]) -> Iterator[list[Any]]:
+    text = _decode(stream.read())
+    sample = text[:4096]
+    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    yield from csv.reader(io.StringIO(text), delimiter=delimiter)
+
+
+def _is_blank(row: list[Any]) -> bool:
+    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row)
+
+
+def read_roster(stream: IO[bytes], name: str) -> RosterTable:
+    head = stream.read(8)
+    stream.seek(0)
+    if not head:
+        raise RosterFileError("文件是空的")
+    kind = _sniff_kind(head, name)
+    raw_rows = _xlsx_rows(stream) if kind == "xlsx" else _csv_rows(stream)
+    return _with_headers(raw_rows)
+
+
+def _with_headers(raw_rows: Iterator[list[Any]]) -> RosterTable:
+    looked_at: list[list[Any]] = []
+    try:
+        for _ in range(HEADER_SEARCH_ROWS):
+            looked_at.append(next(raw_rows))
+    except StopIteration:
+        pass
+    except csv.Error as exc:
+        raise RosterFileError(f"CSV 文件格式错误：{exc}") from exc
+    if not any(not _is_blank(row) for row in looked_at):
+        raise RosterFileError("文件里没有数据")
+    for index, row in enumerate(looked_at):
+        keys = [HEADER_LOOKUP.get(header_key(cell)) for cell in row]
+        if "name" in keys and "id_number" in keys:
+            return _table(index, row, keys, looked_at[index + 1 :], raw_rows)
+    expected = "、".join(column.header for column in COLUMNS)
+    raise RosterFileError(
+        f"在前{HEADER_SEARCH_ROWS}行中找不到表头（至少要有“姓名”和“身份证号”两列）。"
+        f"请使用下载的模板，表头为：{expected}"
+    )
+
+
+def _table(index: int, row: list[Any], keys: list[str | None], rest: list[list[Any]],
+           raw_rows: Iterator[list[Any]]) -> RosterTable:
+    columns: dict[str, int] = {}
+    ignored: list[str] = []
+    for position, key in enumerate(keys):
+        if key is None:
+            if row[position] not in (None, ""):
+                ignored.append(str(row[position]))
+        elif key in columns:
+            raise RosterFileError(f"表头“{row[position]}”出现了两次（第 {column_letter(position)} 列）")
+        else:
+            columns[key] = position
+    missing = [column.header for column in COLUMNS if column.required and column.key not in columns]
+    if missing:
+        raise RosterFileError("缺少必需的列：" + "、".join(missing) + "。请使用下载的模板")
+    header_row = index + 1
+
+    def numbered() -> Iterator[tuple[int, list[Any]]]:
+        number = header_row
+        for data_row in rest:
+            number += 1
+            if not _is_blank(data_row):
+                yield number, data_row
+        try:
+            for data_row in raw_rows:
+                number += 1
+                if not _is_blank(data_row):
+                    yield number, data_row
+        except csv.Error as exc:
+            raise RosterFileError(f"第 {number + 1} 行附近 CSV 格式错误：{exc}") from exc
+
+    return RosterTable(
+        columns=columns,
+        header_row=header_row,
+        rows=numbered(),
+        ignored_headers=ignored,
+        column_letters={key: column_letter(position) for key, position in columns.items()},
+    )
+
+
+def excel_serial_to_date(value: float) -> dt.date:
+    # Excel's day 0 is 1899-12-30 once its 1900 leap-year bug is accounted for.
+    return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
