@@ -7,3 +7,5 @@ from .base import *  # noqa: F403
 DEBUG = env_bool("DEBUG", True)
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+# Static files are served by runserver (dev) or not at all (tests); whitenoise only in production.
+MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405

@@ -7,7 +7,7 @@ import os
 
 import dj_database_url
 
-from config.env import env_str
+from config.env import env_bool, env_str
 
 from .base import *  # noqa: F403
 
@@ -24,7 +24,9 @@ REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/15")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 # Tests that need a real worker start one against this broker; everything else runs eagerly.
 CELERY_BROKER_URL = env_str("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
-CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 MEDIA_ROOT = BASE_DIR / "media" / "test"  # noqa: F405
 AXES_FAILURE_LIMIT = 5
+# Static files are served by runserver (dev) or not at all (tests); whitenoise only in production.
+MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405

@@ -1,0 +1,64 @@
+"""Personas, one per role, plus an outsider whose every access must fail.
+
+- worker: 王工, exposed worker of 云龙矿业 (Xuzhou)
+- employer_admin: keeps 云龙矿业's roster
+- evaluator: 徐州市 (320300) statistics, read-only
+- editor: Wagtail Editors group
+- superuser
+- outsider: admin of another employer in Heyuan, a worker there too; sees nothing of 云龙矿业
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from orgs.models import Employer, EmployerAdmin, Evaluator, HazardFactor, Region, User, Worker
+from tests.factories import EmployerFactory, UserFactory, WorkerFactory
+
+PASSWORD = "pass-Word-123"
+
+
+@dataclass
+class Personas:
+    employer: Employer
+    other_employer: Employer
+    worker: Worker
+    other_worker: Worker
+    worker_user: User
+    employer_admin: User
+    evaluator: User
+    editor: User
+    superuser: User
+    outsider: User
+
+    def client(self, user: User | None) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+
+@pytest.fixture
+def personas(db: None) -> Personas:
+    employer = EmployerFactory(name="徐州云龙矿业有限公司", region=Region.objects.get(code="320305"))
+    other_employer = EmployerFactory(name="河源紫金矿产有限公司", region=Region.objects.get(code="441621"))
+    worker = WorkerFactory(employer=employer, name="王工", phone="13800000001")
+    worker.exposures.set(HazardFactor.objects.filter(name__in=["煤尘", "噪声"]))
+    worker.user.set_password(PASSWORD)
+    worker.user.save()
+    other_worker = WorkerFactory(employer=other_employer, name="李工")
+    employer_admin = UserFactory(username="employer-admin", full_name="单位管理员")
+    EmployerAdmin.objects.create(user=employer_admin, employer=employer)
+    evaluator = UserFactory(username="evaluator", full_name="徐州评估员")
+    Evaluator.objects.create(user=evaluator, region=Region.objects.get(code="320300"))
+    editor = UserFactory(username="editor", full_name="编辑")
+    editor.groups.add(Group.objects.get(name="Editors"))
+    superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
+    outsider = UserFactory(username="outsider", full_name="外单位管理员")
+    EmployerAdmin.objects.create(user=outsider, employer=other_employer)
+    return Personas(employer, other_employer, worker, other_worker, worker.user, employer_admin, evaluator,
+                    editor, superuser, outsider)
