@@ -14,6 +14,8 @@ from wagtail.models import Page
 class HomePage(Page):
     """The site root. Signed-in people see what to do next; visitors see what the platform is."""
 
+    # The default is page content, stored in the database and frozen in migrations, not UI text:
+    # it is deliberately not wrapped in gettext (editors change it in the Wagtail admin).
     intro = models.TextField(
         _("简介"),
         blank=True,
@@ -26,6 +28,7 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("首页")
+        verbose_name_plural = _("首页")
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         from orgs.selectors import next_steps_for

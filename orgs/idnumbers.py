@@ -10,6 +10,8 @@ import datetime as dt
 import re
 import unicodedata
 
+from django.utils.translation import gettext as _
+
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"  # ISO 7064 MOD 11-2: index = sum % 11
 _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
@@ -39,27 +41,29 @@ def id_number_clean(value: object) -> str:
     if isinstance(value, float):
         # Excel stores an ID typed as a number as a float with 15 significant digits: the last
         # three digits are already gone and cannot be recovered.
-        raise InvalidIdNumber("身份证号被表格软件存成了数字，末几位已丢失；请把该列设为“文本”后重新填写")
+        raise InvalidIdNumber(_("身份证号被表格软件存成了数字，末几位已丢失；请把该列设为“文本”后重新填写"))
     text = normalise_text(value)
     if re.fullmatch(r"\d\.\d+E\+\d+", text):
-        raise InvalidIdNumber("身份证号被表格软件显示成科学计数法，末几位已丢失；请把该列设为“文本”后重新填写")
+        raise InvalidIdNumber(_("身份证号被表格软件显示成科学计数法，末几位已丢失；请把该列设为“文本”后重新填写"))
     if text.endswith(".0") and text[:-2].isdigit():
         text = text[:-2]
     if len(text) == 15 and text.isdigit():
-        raise InvalidIdNumber("这是15位旧身份证号，请填写18位身份证号")
+        raise InvalidIdNumber(_("这是15位旧身份证号，请填写18位身份证号"))
     if len(text) != 18:
-        raise InvalidIdNumber(f"身份证号应为18位，这里是{len(text)}位")
+        raise InvalidIdNumber(_("身份证号应为18位，这里是%(count)s位") % {"count": len(text)})
     if not _ID_SHAPE.match(text):
-        raise InvalidIdNumber("身份证号前17位应为数字，最后一位为数字或X")
+        raise InvalidIdNumber(_("身份证号前17位应为数字，最后一位为数字或X"))
     try:
         birth = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError as exc:
-        raise InvalidIdNumber(f"身份证号中的出生日期 {text[6:14]} 不存在") from exc
+        raise InvalidIdNumber(_("身份证号中的出生日期 %(date)s 不存在") % {"date": text[6:14]}) from exc
     if birth.year < 1900 or birth > dt.date.today():
-        raise InvalidIdNumber(f"身份证号中的出生日期 {text[6:14]} 不合理")
+        raise InvalidIdNumber(_("身份证号中的出生日期 %(date)s 不合理") % {"date": text[6:14]})
     expected = id_check_character(text[:17])
     if text[17] != expected:
-        raise InvalidIdNumber(f"身份证号校验位错误（按 GB 11643 应为 {expected}），请核对是否输错")
+        raise InvalidIdNumber(
+            _("身份证号校验位错误（按 GB 11643 应为 %(expected)s），请核对是否输错") % {"expected": expected}
+        )
     return text
 
 
@@ -103,12 +107,12 @@ def uscc_clean(value: object) -> str:
     """Return the canonical unified social credit code or raise ValueError saying why."""
     text = normalise_text(value)
     if len(text) != 18:
-        raise ValueError(f"统一社会信用代码应为18位，这里是{len(text)}位")
+        raise ValueError(_("统一社会信用代码应为18位，这里是%(count)s位") % {"count": len(text)})
     if not _USCC_SHAPE.match(text):
-        raise ValueError("统一社会信用代码含有不允许的字符（不使用 I、O、Z、S、V）")
+        raise ValueError(_("统一社会信用代码含有不允许的字符（不使用 I、O、Z、S、V）"))
     expected = uscc_check_character(text[:17])
     if text[17] != expected:
-        raise ValueError(f"统一社会信用代码校验位错误（按 GB 32100 应为 {expected}）")
+        raise ValueError(_("统一社会信用代码校验位错误（按 GB 32100 应为 %(expected)s）") % {"expected": expected})
     return text
 
 

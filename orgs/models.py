@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from orgs.idnumbers import id_number_mask
 
@@ -25,7 +26,7 @@ class User(AbstractUser):
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
         verbose_name = _("用户")
-        verbose_name_plural = _("用户")
+        verbose_name_plural = pgettext_lazy("plural", "用户")
 
     def get_full_name(self) -> str:
         return self.full_name or super().get_full_name() or self.username
@@ -51,7 +52,7 @@ class Region(models.Model):
     class Meta:
         ordering = ["code"]
         verbose_name = _("行政区划")
-        verbose_name_plural = _("行政区划")
+        verbose_name_plural = pgettext_lazy("plural", "行政区划")
 
     def __str__(self) -> str:
         return f"{self.name}（{self.code}）"
@@ -75,7 +76,7 @@ class Industry(models.Model):
     class Meta:
         ordering = ["level", "code"]
         verbose_name = _("行业")
-        verbose_name_plural = _("行业")
+        verbose_name_plural = pgettext_lazy("plural", "行业")
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -91,7 +92,7 @@ class HazardClass(models.Model):
     class Meta:
         ordering = ["position"]
         verbose_name = _("危害因素类别")
-        verbose_name_plural = _("危害因素类别")
+        verbose_name_plural = pgettext_lazy("plural", "危害因素类别")
 
     def __str__(self) -> str:
         return self.name
@@ -109,7 +110,7 @@ class HazardFactor(models.Model):
     class Meta:
         ordering = ["hazard_class__position", "position"]
         verbose_name = _("职业病危害因素")
-        verbose_name_plural = _("职业病危害因素")
+        verbose_name_plural = pgettext_lazy("plural", "职业病危害因素")
 
     def __str__(self) -> str:
         return self.name
@@ -140,7 +141,7 @@ class Employer(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name = _("用人单位")
-        verbose_name_plural = _("用人单位")
+        verbose_name_plural = pgettext_lazy("plural", "用人单位")
 
     def __str__(self) -> str:
         return self.name
@@ -154,7 +155,7 @@ class Department(models.Model):
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["employer", "name"], name="department_unique_name")]
         verbose_name = _("部门")
-        verbose_name_plural = _("部门")
+        verbose_name_plural = pgettext_lazy("plural", "部门")
 
     def __str__(self) -> str:
         return self.name
@@ -191,7 +192,7 @@ class Worker(models.Model):
         ordering = ["employer", "name"]
         indexes = [models.Index(fields=["employer", "is_active", "post_role"])]
         verbose_name = _("劳动者")
-        verbose_name_plural = _("劳动者")
+        verbose_name_plural = pgettext_lazy("plural", "劳动者")
 
     def __str__(self) -> str:
         return self.name
@@ -210,7 +211,7 @@ class EmployerAdmin(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "employer"], name="employer_admin_unique")]
         verbose_name = _("单位管理员")
-        verbose_name_plural = _("单位管理员")
+        verbose_name_plural = pgettext_lazy("plural", "单位管理员")
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.employer}"
@@ -225,7 +226,7 @@ class Evaluator(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "region"], name="evaluator_unique")]
         verbose_name = _("评估人员")
-        verbose_name_plural = _("评估人员")
+        verbose_name_plural = pgettext_lazy("plural", "评估人员")
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.region}"
@@ -261,7 +262,7 @@ class RosterImport(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("花名册导入")
-        verbose_name_plural = _("花名册导入")
+        verbose_name_plural = pgettext_lazy("plural", "花名册导入")
 
     def __str__(self) -> str:
         return self.original_name
@@ -290,7 +291,7 @@ class ExportLog(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("导出记录")
-        verbose_name_plural = _("导出记录")
+        verbose_name_plural = pgettext_lazy("plural", "导出记录")
 
     def __str__(self) -> str:
         return f"{self.kind} × {self.row_count}"

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from orgs.access import employers_visible_to, user_roles
 from orgs.models import Department, Employer, PostRole, User, Worker
@@ -50,7 +51,8 @@ def next_steps_for(user: User) -> NextSteps:
             if employer.worker_count == 0:
                 text = _("花名册还是空的：下载模板，填好后导入。")
             else:
-                text = _("在岗 %(count)s 人，可导入、导出花名册。") % {"count": employer.worker_count}
+                text = ngettext("在岗 %(count)s 人，可导入、导出花名册。", "在岗 %(count)s 人，可导入、导出花名册。",
+                                employer.worker_count) % {"count": employer.worker_count}
             result.steps.append(NextStep(employer.name, text, reverse("orgs:roster", args=[employer.code]),
                                          _("管理花名册")))
     if "evaluator" in roles:

@@ -1,5 +1,6 @@
 """Admin screens for catalogues and employers, grouped under one menu item."""
 
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -44,7 +45,7 @@ class RosterImportViewSet(ModelViewSet):
 
 
 class OrgsGroup(ViewSetGroup):
-    menu_label = "单位与人员"
+    menu_label = _("单位与人员")
     menu_icon = "group"
     items = (EmployerViewSet, HazardFactorViewSet, RegionViewSet, RosterImportViewSet)
 

@@ -38,8 +38,7 @@ def celery_worker_process() -> Iterator[subprocess.Popen[bytes]]:
     db = connection.settings_dict
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "CELERY_TASK_ALWAYS_EAGER": "0",
            # The worker must see the test database pytest-django created, not the configured one.
-           "DATABASE_URL": f"{connection.vendor == 'postgresql' and 'postgres' or 'sqlite'}://"
-                           f"{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
+           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO",
          "--without-gossip", "--without-mingle", "--without-heartbeat"],

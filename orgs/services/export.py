@@ -1,5 +1,10 @@
 """Roster template and export, written straight with XlsxWriter in constant-memory mode: a large
-roster never sits whole in memory, and ID and phone columns are text so Excel cannot mangle them."""
+roster never sits whole in memory, and ID and phone columns are text so Excel cannot mangle them.
+
+Language: the workbook is a file format that is read back by the importer, so its sheet names, header
+cells, role words and cell values (是/否) stay in Chinese whatever the UI language is. Only the
+instructions written for the person filling it in (notes, the drop-down's error message) are translated.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,13 @@ from typing import IO
 
 import xlsxwriter
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from orgs.idnumbers import id_number_mask
 from orgs.models import Employer, ExportLog, HazardFactor, User, Worker
 from orgs.services.roster_columns import COLUMNS, POST_ROLE_LABELS, spreadsheet_safe
 
-EXPORT_EXTRA_HEADERS = ("在岗",)
+EXPORT_EXTRA_HEADERS = ("在岗",)  # a header cell: file format, not translated
 
 
 def _header(workbook: xlsxwriter.Workbook, sheet: xlsxwriter.worksheet.Worksheet, extra: tuple[str, ...] = ()) -> None:
@@ -36,16 +42,17 @@ def roster_template_write(stream: IO[bytes]) -> None:
     role_column = [column.key for column in COLUMNS].index("post_role")
     sheet.data_validation(1, role_column, 20000, role_column, {
         "validate": "list", "source": list(POST_ROLE_LABELS.values()),
-        "error_title": "岗位角色", "error_message": "请从下拉列表中选择",
+        "error_title": "岗位角色", "error_message": _("请从下拉列表中选择"),
     })
     notes = workbook.add_worksheet("填写说明")
     notes.set_column(0, 0, 16)
     notes.set_column(1, 1, 60)
     notes.write_row(0, 0, ["列", "说明"])
     for row, column in enumerate(COLUMNS, start=1):
-        notes.write_row(row, 0, [column.header, column.hint or ("必填" if column.required else "选填")])
-    notes.write_string(len(COLUMNS) + 2, 0, "提示")
-    notes.write_string(len(COLUMNS) + 2, 1, "同一身份证号再次导入时会更新原有记录，不会重复建档。")
+        # column.hint comes from roster_columns and is Chinese-only; the fallbacks are translated.
+        notes.write_row(row, 0, [column.header, column.hint or (_("必填") if column.required else _("选填"))])
+    notes.write_string(len(COLUMNS) + 2, 0, _("提示"))
+    notes.write_string(len(COLUMNS) + 2, 1, _("同一身份证号再次导入时会更新原有记录，不会重复建档。"))
     catalogue = workbook.add_worksheet("危害因素目录")
     catalogue.set_column(0, 1, 40)
     catalogue.write_row(0, 0, ["类别", "名称", "也可写作"])

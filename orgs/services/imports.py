@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from orgs.models import Employer, RosterImport, User
 from orgs.services.roster import RosterCheck, roster_check, roster_write
@@ -31,12 +32,12 @@ def roster_import_start(*, employer: Employer, user: User, upload: UploadedFile)
     """Store the file and check it now (small files) or in the background (large ones)."""
     name = upload.name or "roster"
     if not name.lower().endswith(ACCEPTED_SUFFIXES):
-        raise RosterUploadError("只接受 .xlsx 或 .csv 文件（可从本页下载模板）")
+        raise RosterUploadError(_("只接受 .xlsx 或 .csv 文件（可从本页下载模板）"))
     if upload.size == 0:
-        raise RosterUploadError("文件是空的")
+        raise RosterUploadError(_("文件是空的"))
     if upload.size > settings.ROSTER_MAX_UPLOAD_BYTES:
         limit = settings.ROSTER_MAX_UPLOAD_BYTES // (1024 * 1024)
-        raise RosterUploadError(f"文件超过 {limit} MB；请分成几个文件上传")
+        raise RosterUploadError(_("文件超过 %(limit)s MB；请分成几个文件上传") % {"limit": limit})
     roster_import = RosterImport(employer=employer, created_by=user, original_name=name[:200])
     roster_import.file.save(name, upload, save=False)
     roster_import.save()
@@ -97,7 +98,7 @@ def roster_import_check(*, roster_import_id: int) -> None:
         return
     except Exception:
         logger.exception("roster check %s failed", roster_import_id)
-        _fail(roster_import, "检查时发生内部错误，请稍后重试或联系平台管理员", RosterImport.Status.FAILED)
+        _fail(roster_import, _("检查时发生内部错误，请稍后重试或联系平台管理员"), RosterImport.Status.FAILED)
         return
     status = RosterImport.Status.CHECKED if check.ok else RosterImport.Status.REJECTED
     _store_check(roster_import, check, status)
@@ -106,7 +107,7 @@ def roster_import_check(*, roster_import_id: int) -> None:
 def roster_import_confirm(*, roster_import: RosterImport) -> None:
     """The admin confirmed the preview: import now (small) or in the background (large)."""
     if roster_import.status != RosterImport.Status.CHECKED:
-        raise RosterUploadError("只有检查通过、尚未导入的文件可以确认导入")
+        raise RosterUploadError(_("只有检查通过、尚未导入的文件可以确认导入"))
     if roster_import.total_rows <= settings.ROSTER_BACKGROUND_ROWS:
         roster_import_commit(roster_import_id=roster_import.pk)
     else:
@@ -134,7 +135,7 @@ def roster_import_commit(*, roster_import_id: int) -> None:
         return
     except Exception:
         logger.exception("roster import %s failed", roster_import_id)
-        _fail(roster_import, "导入时发生内部错误，未写入任何数据；请稍后重试", RosterImport.Status.FAILED)
+        _fail(roster_import, _("导入时发生内部错误，未写入任何数据；请稍后重试"), RosterImport.Status.FAILED)
         return
     _store_check(roster_import, check, RosterImport.Status.IMPORTED)
 

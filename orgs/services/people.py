@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from orgs.idnumbers import id_number_clean, uscc_clean
 from orgs.models import (
@@ -67,9 +68,9 @@ def worker_account_activate(*, phone: str, id_number: str, password: str) -> Use
     worker = Worker.objects.select_related("user").filter(phone=phone, id_number=id_number, is_active=True).first()
     if worker is None:
         # One message for every mismatch, so the form cannot be used to probe the roster.
-        raise AccountError("手机号与身份证号不匹配，或您尚未被单位登记；请联系单位管理员")
+        raise AccountError(_("手机号与身份证号不匹配，或您尚未被单位登记；请联系单位管理员"))
     if worker.user.has_usable_password():
-        raise AccountError("该账号已激活，请直接登录；忘记密码请联系单位管理员重置")
+        raise AccountError(_("该账号已激活，请直接登录；忘记密码请联系单位管理员重置"))
     worker.user.set_password(password)
     worker.user.save(update_fields=["password"])
     return worker.user

@@ -16,6 +16,7 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from orgs.idnumbers import InvalidIdNumber, id_number_clean
 from orgs.models import Department, Employer, HazardFactor, User, Worker
@@ -106,7 +107,7 @@ def clean_phone(value: Any) -> str:
     text = re.sub(r"[\s\-()]", "", _text(value))
     text = re.sub(r"^(\+?86)(?=1\d{10}$)", "", text)
     if not _PHONE.match(text):
-        raise ValueError("手机号应为11位中国大陆手机号码（以1开头）")
+        raise ValueError(_("手机号应为11位中国大陆手机号码（以1开头）"))
     return text
 
 
@@ -128,14 +129,14 @@ def clean_date(value: Any) -> dt.date | None:
                 try:
                     parsed = dt.date(*(int(part) for part in match.groups()))
                 except ValueError as exc:
-                    raise ValueError(f"日期“{text}”不存在") from exc
+                    raise ValueError(_("日期“%(text)s”不存在") % {"text": text}) from exc
                 break
         if parsed is None:
-            raise ValueError(f"无法识别的日期“{text}”，请写成 2024-03-01")
+            raise ValueError(_("无法识别的日期“%(text)s”，请写成 2024-03-01") % {"text": text})
     if parsed > timezone.localdate():
-        raise ValueError(f"入职日期 {parsed:%Y-%m-%d} 晚于今天")
+        raise ValueError(_("入职日期 %(date)s 晚于今天") % {"date": f"{parsed:%Y-%m-%d}"})
     if parsed.year < 1950:
-        raise ValueError(f"入职日期 {parsed:%Y-%m-%d} 早于1950年")
+        raise ValueError(_("入职日期 %(date)s 早于1950年") % {"date": f"{parsed:%Y-%m-%d}"})
     return parsed
 
 
@@ -161,9 +162,9 @@ class _RowCleaner:
         for key in ("name", "department", "post"):
             values[key] = _text(self.cell(raw, key))
             if len(values[key]) > 64:
-                errors.append(self.error(number, key, "内容过长（最多64个字）"))
+                errors.append(self.error(number, key, _("内容过长（最多64个字）")))
         if not values["name"]:
-            errors.append(self.error(number, "name", "必填项为空"))
+            errors.append(self.error(number, "name", _("必填项为空")))
         self._clean_field(number, raw, "id_number", errors, values)
         self._clean_field(number, raw, "phone", errors, values)
         self._clean_field(number, raw, "post_role", errors, values)
@@ -185,23 +186,25 @@ class _RowCleaner:
     @staticmethod
     def _clean_id_number(value: Any) -> str:
         if value in (None, ""):
-            raise ValueError("必填项为空")
+            raise ValueError(_("必填项为空"))
         return id_number_clean(value)
 
     @staticmethod
     def _clean_phone(value: Any) -> str:
         if value in (None, ""):
-            raise ValueError("必填项为空")
+            raise ValueError(_("必填项为空"))
         return clean_phone(value)
 
     @staticmethod
     def _clean_post_role(value: Any) -> str:
         text = re.sub(r"\s+", "", _text(value))
         if not text:
-            raise ValueError("必填项为空；可填：" + "、".join(POST_ROLE_LABELS.values()))
+            # The accepted words are the file format's (roster_columns), so they stay in Chinese.
+            raise ValueError(_("必填项为空；可填：%(choices)s") % {"choices": "、".join(POST_ROLE_LABELS.values())})
         if text in POST_ROLE_WORDS:
             return POST_ROLE_WORDS[text]
-        raise ValueError(f"不认识的岗位角色“{text}”；可填：" + "、".join(POST_ROLE_LABELS.values()))
+        raise ValueError(_("不认识的岗位角色“%(text)s”；可填：%(choices)s")
+                         % {"text": text, "choices": "、".join(POST_ROLE_LABELS.values())})
 
     def _clean_exposures(self, value: Any) -> list[int]:
         ids: list[int] = []
@@ -216,7 +219,8 @@ class _RowCleaner:
             elif factor_id not in ids:
                 ids.append(factor_id)
         if unknown:
-            raise ValueError("不在《职业病危害因素分类目录》中：" + "、".join(unknown) + "（请用目录中的名称）")
+            raise ValueError(_("不在《职业病危害因素分类目录》中：%(names)s（请用目录中的名称）")
+                             % {"names": "、".join(unknown)})
         return ids
 
     @staticmethod
@@ -229,7 +233,7 @@ def roster_check(*, employer: Employer, table: RosterTable,
     """The dry run: every problem of every row, and what an import would do. Writes nothing."""
     result = RosterCheck()
     if table.ignored_headers:
-        result.warnings.append("以下列不会导入：" + "、".join(table.ignored_headers))
+        result.warnings.append(_("以下列不会导入：%(headers)s") % {"headers": "、".join(table.ignored_headers)})
     cleaner = _RowCleaner(table, hazard_lookup())
     first_seen_id: dict[str, int] = {}
     first_seen_phone: dict[str, int] = {}
@@ -240,10 +244,10 @@ def roster_check(*, employer: Employer, table: RosterTable,
         if row is not None:
             if row.id_number in first_seen_id:
                 result.errors.append(cleaner.error(number, "id_number",
-                                                   f"与第 {first_seen_id[row.id_number]} 行的身份证号重复"))
+                                                   _("与第 %(row)s 行的身份证号重复") % {"row": first_seen_id[row.id_number]}))
             elif row.phone in first_seen_phone:
                 result.errors.append(cleaner.error(number, "phone",
-                                                   f"与第 {first_seen_phone[row.phone]} 行的手机号重复"))
+                                                   _("与第 %(row)s 行的手机号重复") % {"row": first_seen_phone[row.phone]}))
             else:
                 first_seen_id[row.id_number] = number
                 first_seen_phone[row.phone] = number
@@ -251,7 +255,7 @@ def roster_check(*, employer: Employer, table: RosterTable,
         if on_progress and result.total_rows % PROGRESS_EVERY == 0:
             on_progress(result.total_rows)
     if result.total_rows == 0:
-        raise RosterFileError("表头下面没有数据行")
+        raise RosterFileError(_("表头下面没有数据行"))
     _check_against_database(employer, result, cleaner)
     return result
 
@@ -280,7 +284,7 @@ def _check_against_database(employer: Employer, result: RosterCheck, cleaner: _R
         found = by_id.get(row.id_number)
         owner = phone_owner.get(row.phone)
         if owner is not None and owner != row.id_number:
-            message = "该手机号已被其他账号使用" if owner == "" else "该手机号已登记给另一名劳动者"
+            message = _("该手机号已被其他账号使用") if owner == "" else _("该手机号已登记给另一名劳动者")
             result.errors.append(cleaner.error(row.row, "phone", message))
             continue
         if found is None:
@@ -291,7 +295,7 @@ def _check_against_database(employer: Employer, result: RosterCheck, cleaner: _R
             if active:
                 result.errors.append(cleaner.error(
                     row.row, "id_number",
-                    "此人在另一家单位的花名册中仍为在岗；请原单位先将其设为离职"))
+                    _("此人在另一家单位的花名册中仍为在岗；请原单位先将其设为离职")))
                 continue
             result.transferred += 1
         else:

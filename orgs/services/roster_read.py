@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from django.utils.translation import gettext as _
+
 from orgs.services.roster_columns import COLUMNS, HEADER_LOOKUP, header_key
 
 HEADER_SEARCH_ROWS = 10
@@ -46,12 +48,12 @@ def _sniff_kind(head: bytes, name: str) -> str:
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise RosterFileError("这是旧版 Excel 97-2003 (.xls) 文件，请在 Excel 或 WPS 中“另存为” .xlsx 后再上传")
+        raise RosterFileError(_("这是旧版 Excel 97-2003 (.xls) 文件，请在 Excel 或 WPS 中“另存为” .xlsx 后再上传"))
     suffix = Path(name).suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
-        raise RosterFileError("文件扩展名是 .xlsx，但内容不是 Excel 工作簿，可能已损坏；请重新导出后上传")
+        raise RosterFileError(_("文件扩展名是 .xlsx，但内容不是 Excel 工作簿，可能已损坏；请重新导出后上传"))
     if b"\x00" in head:
-        raise RosterFileError("文件不是表格（含有二进制内容）；请上传 .xlsx 或 .csv 文件")
+        raise RosterFileError(_("文件不是表格（含有二进制内容）；请上传 .xlsx 或 .csv 文件"))
     return "csv"
 
 
@@ -61,7 +63,7 @@ def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[Any]]:
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise RosterFileError("无法读取这个 Excel 文件，可能已损坏或加了密码；请另存为 .xlsx 后重试") from exc
+        raise RosterFileError(_("无法读取这个 Excel 文件，可能已损坏或加了密码；请另存为 .xlsx 后重试")) from exc
     try:
         sheet = workbook.worksheets[0]
         for row in sheet.iter_rows(values_only=True):
@@ -78,7 +80,7 @@ def _decode(data: bytes) -> str:
             return codecs.decode(data, encoding)
         except UnicodeDecodeError:
             continue
-    raise RosterFileError("无法识别文件的文字编码；请在 Excel 中另存为“CSV UTF-8”或 .xlsx")
+    raise RosterFileError(_("无法识别文件的文字编码；请在 Excel 中另存为“CSV UTF-8”或 .xlsx"))
 
 
 def _csv_rows(stream: IO[bytes]) -> Iterator[list[Any]]:
@@ -96,7 +98,7 @@ def read_roster(stream: IO[bytes], name: str) -> RosterTable:
     head = stream.read(8)
     stream.seek(0)
     if not head:
-        raise RosterFileError("文件是空的")
+        raise RosterFileError(_("文件是空的"))
     kind = _sniff_kind(head, name)
     raw_rows = _xlsx_rows(stream) if kind == "xlsx" else _csv_rows(stream)
     return _with_headers(raw_rows)
@@ -105,22 +107,22 @@ def read_roster(stream: IO[bytes], name: str) -> RosterTable:
 def _with_headers(raw_rows: Iterator[list[Any]]) -> RosterTable:
     looked_at: list[list[Any]] = []
     try:
-        for _ in range(HEADER_SEARCH_ROWS):
+        for _attempt in range(HEADER_SEARCH_ROWS):  # not "_": that is gettext here
             looked_at.append(next(raw_rows))
     except StopIteration:
         pass
     except csv.Error as exc:
-        raise RosterFileError(f"CSV 文件格式错误：{exc}") from exc
+        raise RosterFileError(_("CSV 文件格式错误：%(error)s") % {"error": exc}) from exc
     if not any(not _is_blank(row) for row in looked_at):
-        raise RosterFileError("文件里没有数据")
+        raise RosterFileError(_("文件里没有数据"))
     for index, row in enumerate(looked_at):
         keys = [HEADER_LOOKUP.get(header_key(cell)) for cell in row]
         if "name" in keys and "id_number" in keys:
             return _table(index, row, keys, looked_at[index + 1 :], raw_rows)
     expected = "、".join(column.header for column in COLUMNS)
     raise RosterFileError(
-        f"在前{HEADER_SEARCH_ROWS}行中找不到表头（至少要有“姓名”和“身份证号”两列）。"
-        f"请使用下载的模板，表头为：{expected}"
+        _("在前%(rows)s行中找不到表头（至少要有“姓名”和“身份证号”两列）。请使用下载的模板，表头为：%(headers)s")
+        % {"rows": HEADER_SEARCH_ROWS, "headers": expected}
     )
 
 
@@ -133,12 +135,13 @@ def _table(index: int, row: list[Any], keys: list[str | None], rest: list[list[A
             if row[position] not in (None, ""):
                 ignored.append(str(row[position]))
         elif key in columns:
-            raise RosterFileError(f"表头“{row[position]}”出现了两次（第 {column_letter(position)} 列）")
+            raise RosterFileError(_("表头“%(header)s”出现了两次（第 %(letter)s 列）")
+                                  % {"header": row[position], "letter": column_letter(position)})
         else:
             columns[key] = position
     missing = [column.header for column in COLUMNS if column.required and column.key not in columns]
     if missing:
-        raise RosterFileError("缺少必需的列：" + "、".join(missing) + "。请使用下载的模板")
+        raise RosterFileError(_("缺少必需的列：%(headers)s。请使用下载的模板") % {"headers": "、".join(missing)})
     header_row = index + 1
 
     def numbered() -> Iterator[tuple[int, list[Any]]]:
@@ -153,7 +156,7 @@ def _table(index: int, row: list[Any], keys: list[str | None], rest: list[list[A
                 if not _is_blank(data_row):
                     yield number, data_row
         except csv.Error as exc:
-            raise RosterFileError(f"第 {number + 1} 行附近 CSV 格式错误：{exc}") from exc
+            raise RosterFileError(_("第 %(row)s 行附近 CSV 格式错误：%(error)s") % {"row": number + 1, "error": exc}) from exc
 
     return RosterTable(
         columns=columns,
