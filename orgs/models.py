@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from pathlib import PurePath
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.files.storage import FileSystemStorage
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -16,6 +19,17 @@ from orgs.idnumbers import id_number_mask
 def new_public_code() -> str:
     """Opaque code for public URLs, so integer ids (and head counts) never leak."""
     return secrets.token_urlsafe(9)
+
+
+def private_storage() -> FileSystemStorage:
+    """Uploaded rosters hold ID numbers: they live outside MEDIA_ROOT, which a web server may serve."""
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT)
+
+
+def roster_upload_to(instance: models.Model, filename: str) -> str:
+    # A random name: the clerk's file name (花名册.xlsx) would make paths guessable.
+    suffix = PurePath(filename).suffix.lower()[:8]
+    return f"roster-imports/{timezone.now():%Y/%m}/{secrets.token_hex(16)}{suffix}"
 
 
 class User(AbstractUser):
@@ -247,7 +261,7 @@ class RosterImport(models.Model):
     code = models.CharField(max_length=16, unique=True, default=new_public_code, editable=False)
     employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="roster_imports")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
-    file = models.FileField(upload_to="roster-imports/%Y/%m/")
+    file = models.FileField(upload_to=roster_upload_to, storage=private_storage)
     original_name = models.CharField(max_length=200)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED)
     total_rows = models.PositiveIntegerField(default=0)

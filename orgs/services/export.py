@@ -18,8 +18,6 @@ from orgs.idnumbers import id_number_mask
 from orgs.models import Employer, ExportLog, HazardFactor, User, Worker
 from orgs.services.roster_columns import COLUMNS, POST_ROLE_LABELS, spreadsheet_safe
 
-EXPORT_EXTRA_HEADERS = ("在岗",)  # a header cell: file format, not translated
-
 
 def _header(workbook: xlsxwriter.Workbook, sheet: xlsxwriter.worksheet.Worksheet, extra: tuple[str, ...] = ()) -> None:
     bold = workbook.add_format({"bold": True, "bg_color": "#E8F1EC", "border": 1})
@@ -69,7 +67,7 @@ def roster_export_write(*, employer: Employer, user: User, stream: IO[bytes], se
     workbook = xlsxwriter.Workbook(stream, {"constant_memory": True, "strings_to_formulas": False,
                                             "strings_to_numbers": False, "strings_to_urls": False})
     sheet = workbook.add_worksheet("花名册")
-    _header(workbook, sheet, EXPORT_EXTRA_HEADERS)
+    _header(workbook, sheet)
     queryset = workers if workers is not None else Worker.objects.filter(employer=employer)
     exposures: dict[int, list[str]] = {}
     through = Worker.exposures.through

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from orgs.idnumbers import InvalidIdNumber, id_number_clean
 from orgs.models import Department, Employer, HazardFactor, User, Worker
-from orgs.services.roster_columns import COLUMN_BY_KEY, POST_ROLE_LABELS, POST_ROLE_WORDS
+from orgs.services.roster_columns import ACTIVE_WORDS, COLUMN_BY_KEY, POST_ROLE_LABELS, POST_ROLE_WORDS
 from orgs.services.roster_read import RosterFileError, RosterTable, excel_serial_to_date
 
 LOOKUP_CHUNK = 5000
@@ -58,6 +58,17 @@ class RosterRow:
     post_role: str
     exposure_ids: list[int]
     hire_date: dt.date | None
+    is_active: bool = True
+
+
+class Existing(NamedTuple):
+    """A worker already in the database that a row of the file will update."""
+
+    pk: int
+    user_id: int
+    phone: str
+    active: bool
+    same_employer: bool
 
 
 @dataclass
@@ -69,8 +80,10 @@ class RosterCheck:
     new: int = 0
     updated: int = 0
     transferred: int = 0
-    # id_number -> existing worker (pk, user_id, phone); filled by the database pass
-    existing: dict[str, tuple[int, int, str]] = field(default_factory=dict)
+    # the column keys the file has: an optional column that is absent leaves that field alone
+    columns: set[str] = field(default_factory=set)
+    # id_number -> the existing worker; filled by the database pass
+    existing: dict[str, Existing] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -95,12 +108,19 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    # Control characters (a NUL pasted from another system) cannot be stored by PostgreSQL.
+    text = _CONTROL.sub("", unicodedata.normalize("NFKC", str(value))).strip()
+    if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
+        text = text[1:]  # our own export's formula guard coming back
+    return text
 
 
 def clean_phone(value: Any) -> str:
@@ -146,6 +166,9 @@ class _RowCleaner:
     def __init__(self, table: RosterTable, hazards: dict[str, int]) -> None:
         self.table = table
         self.hazards = hazards
+        # Catalogue names that themselves contain a separator (1,3-丁二烯; 麻尘（亚麻、黄麻和苎麻）…)
+        # are taken out whole before the cell is split, longest first.
+        self.compound_hazards = sorted((name for name in hazards if _HAZARD_SPLIT.search(name)), key=len, reverse=True)
 
     def cell(self, raw: list[Any], key: str) -> Any:
         position = self.table.columns.get(key)
@@ -170,10 +193,12 @@ class _RowCleaner:
         self._clean_field(number, raw, "post_role", errors, values)
         self._clean_field(number, raw, "exposures", errors, values)
         self._clean_field(number, raw, "hire_date", errors, values)
+        self._clean_field(number, raw, "is_active", errors, values)
         if errors:
             return None, errors
         return RosterRow(number, values["name"], values["id_number"], values["phone"], values["department"],
-                         values["post"], values["post_role"], values["exposures"], values["hire_date"]), []
+                         values["post"], values["post_role"], values["exposures"], values["hire_date"],
+                         values["is_active"]), []
 
     def _clean_field(self, number: int, raw: list[Any], key: str, errors: list[RowError],
                      values: dict[str, Any]) -> None:
@@ -209,7 +234,12 @@ class _RowCleaner:
     def _clean_exposures(self, value: Any) -> list[int]:
         ids: list[int] = []
         unknown: list[str] = []
-        for word in _HAZARD_SPLIT.split(_text(value)):
+        text = re.sub(r"[^\S\n]+", "", _text(value))
+        for name in self.compound_hazards:
+            if name in text:
+                ids.append(self.hazards[name])
+                text = text.replace(name, "、")
+        for word in _HAZARD_SPLIT.split(text):
             word = word.strip()
             if not word or word in {"无", "没有"}:
                 continue
@@ -227,11 +257,18 @@ class _RowCleaner:
     def _clean_hire_date(value: Any) -> dt.date | None:
         return clean_date(value)
 
+    @staticmethod
+    def _clean_is_active(value: Any) -> bool:
+        text = _text(value).upper()
+        if text not in ACTIVE_WORDS:
+            raise ValueError(_("“在岗”一列请填“是”或“否”，这里是“%(text)s”") % {"text": text})
+        return ACTIVE_WORDS[text]
+
 
 def roster_check(*, employer: Employer, table: RosterTable,
                  on_progress: ProgressCallback | None = None) -> RosterCheck:
     """The dry run: every problem of every row, and what an import would do. Writes nothing."""
-    result = RosterCheck()
+    result = RosterCheck(columns=set(table.columns))
     if table.ignored_headers:
         result.warnings.append(_("以下列不会导入：%(headers)s") % {"headers": "、".join(table.ignored_headers)})
     cleaner = _RowCleaner(table, hazard_lookup())
@@ -280,10 +317,13 @@ def _check_against_database(employer: Employer, result: RosterCheck, cleaner: _R
             "username", "worker__id_number"
         ):
             phone_owner[username] = id_number or ""
+    # Phones that workers of this file give up: another row may take them (two workers swapping).
+    released = {by_id[row.id_number][4] for row in result.rows
+                if row.id_number in by_id and by_id[row.id_number][4] != row.phone}
     for row in result.rows:
         found = by_id.get(row.id_number)
         owner = phone_owner.get(row.phone)
-        if owner is not None and owner != row.id_number:
+        if owner is not None and owner != row.id_number and row.phone not in released:
             message = _("该手机号已被其他账号使用") if owner == "" else _("该手机号已登记给另一名劳动者")
             result.errors.append(cleaner.error(row.row, "phone", message))
             continue
@@ -300,7 +340,7 @@ def _check_against_database(employer: Employer, result: RosterCheck, cleaner: _R
             result.transferred += 1
         else:
             result.updated += 1
-        result.existing[row.id_number] = (pk, user_id, phone)
+        result.existing[row.id_number] = Existing(pk, user_id, phone, active, employer_id == employer.pk)
 
 
 @transaction.atomic
@@ -313,6 +353,8 @@ def roster_write(*, employer: Employer, check: RosterCheck,
     departments = _departments_for(employer, {row.department for row in check.rows if row.department})
     new_rows = [row for row in check.rows if row.id_number not in check.existing]
     old_rows = [row for row in check.rows if row.id_number in check.existing]
+    # Before any insert or update: a new or updated row may take a phone another row gives up.
+    _release_changed_phones(old_rows, check.existing)
     done = 0
     for start in range(0, len(new_rows), WRITE_BATCH):
         batch = new_rows[start : start + WRITE_BATCH]
@@ -322,7 +364,7 @@ def roster_write(*, employer: Employer, check: RosterCheck,
             on_progress(done)
     for start in range(0, len(old_rows), WRITE_BATCH):
         batch = old_rows[start : start + WRITE_BATCH]
-        _update_workers(employer, batch, departments, check.existing)
+        _update_workers(employer, batch, departments, check.existing, check.columns)
         done += len(batch)
         if on_progress:
             on_progress(done)
@@ -346,39 +388,46 @@ def _insert_workers(employer: Employer, rows: list[RosterRow], departments: dict
     workers = Worker.objects.bulk_create([
         Worker(user_id=user.pk, employer=employer, department_id=departments.get(row.department),
                name=row.name, id_number=row.id_number, phone=row.phone, post=row.post,
-               post_role=row.post_role, hire_date=row.hire_date)
+               post_role=row.post_role, hire_date=row.hire_date, is_active=row.is_active)
         for user, row in zip(users, rows, strict=True)
     ])
     _set_exposures({worker.pk: row.exposure_ids for worker, row in zip(workers, rows, strict=True)}, replace=False)
 
 
+_OPTIONAL_FIELDS = {"department": "department", "post": "post", "hire_date": "hire_date"}
+
+
 def _update_workers(employer: Employer, rows: list[RosterRow], departments: dict[str, int],
-                    existing: dict[str, tuple[int, int, str]]) -> None:
+                    existing: dict[str, Existing], columns: set[str]) -> None:
     now = timezone.now()
     workers = []
     users = []
     for row in rows:
-        pk, user_id, _phone = existing[row.id_number]
-        workers.append(Worker(pk=pk, employer=employer, department_id=departments.get(row.department),
+        known = existing[row.id_number]
+        # A departed worker listed again is back at work, unless the file's 在岗 column says 否
+        # (our own export has it, so an exported roster re-imports without reviving anyone).
+        workers.append(Worker(pk=known.pk, employer=employer, department_id=departments.get(row.department),
                               name=row.name, phone=row.phone, post=row.post, post_role=row.post_role,
-                              hire_date=row.hire_date, is_active=True, updated_at=now))
-        users.append(User(pk=user_id, username=row.phone, full_name=row.name))
-    _release_changed_phones(rows, existing)
+                              hire_date=row.hire_date, is_active=row.is_active,
+                              updated_at=now))
+        users.append(User(pk=known.user_id, username=row.phone, full_name=row.name))
+    fields = ["employer", "name", "phone", "post_role", "is_active", "updated_at"]
+    fields += [name for key, name in _OPTIONAL_FIELDS.items() if key in columns]
     User.objects.bulk_update(users, ["username", "full_name"])
-    Worker.objects.bulk_update(workers, ["employer", "department", "name", "phone", "post", "post_role",
-                                         "hire_date", "is_active", "updated_at"])
-    _set_exposures({worker.pk: row.exposure_ids for worker, row in zip(workers, rows, strict=True)}, replace=True)
+    Worker.objects.bulk_update(workers, fields)
+    if "exposures" in columns:
+        _set_exposures({worker.pk: row.exposure_ids for worker, row in zip(workers, rows, strict=True)}, replace=True)
 
 
-def _release_changed_phones(rows: list[RosterRow], existing: dict[str, tuple[int, int, str]]) -> None:
+def _release_changed_phones(rows: list[RosterRow], existing: dict[str, Existing]) -> None:
     """Two workers of one file may swap phone numbers. A single UPDATE would hit the unique index
     half-way, so the old numbers of changed rows are first parked on placeholders."""
-    changed = [existing[row.id_number] for row in rows if existing[row.id_number][2] != row.phone]
-    if not changed:
-        return
-    Worker.objects.bulk_update([Worker(pk=pk, phone=f"~{pk}"[:11]) for pk, _u, _p in changed], ["phone"])
-    User.objects.bulk_update([User(pk=user_id, username=f"~moving-{user_id}") for _w, user_id, _p in changed],
-                             ["username"])
+    changed = [existing[row.id_number] for row in rows if existing[row.id_number].phone != row.phone]
+    for start in range(0, len(changed), WRITE_BATCH):
+        batch = changed[start : start + WRITE_BATCH]
+        Worker.objects.bulk_update([Worker(pk=known.pk, phone=f"~{known.pk}"[:11]) for known in batch], ["phone"])
+        User.objects.bulk_update([User(pk=known.user_id, username=f"~moving-{known.user_id}") for known in batch],
+                                 ["username"])
 
 
 def _set_exposures(exposures: dict[int, list[int]], *, replace: bool) -> None:

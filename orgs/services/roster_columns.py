@@ -27,7 +27,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("post_role", "岗位角色", True, ("人员类别", "角色", "人员类型"), "主要负责人、职业卫生管理人员、接害劳动者、其他"),
     Column("exposures", "接触危害因素", False, ("接触职业病危害因素", "危害因素", "职业病危害因素"), "多个用、或，分隔"),
     Column("hire_date", "入职日期", False, ("入职时间", "入厂日期", "参加工作日期"), "如 2024-03-01"),
+    Column("is_active", "在岗", False, ("是否在岗", "在职", "是否在职"), "是 或 否；空白为“是”"),
 )
+ACTIVE_WORDS = {"": True, "是": True, "在岗": True, "在职": True, "Y": True, "YES": True, "1": True,
+                "否": False, "离职": False, "N": False, "NO": False, "0": False}
 COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
 
 POST_ROLE_WORDS: dict[str, str] = {

@@ -8,10 +8,12 @@ import csv
 import datetime as dt
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+from xml.etree.ElementTree import ParseError
 
 from django.utils.translation import gettext as _
 
@@ -47,6 +49,8 @@ def column_letter(index: int) -> str:
 def _sniff_kind(head: bytes, name: str) -> str:
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "csv"  # Excel's "Unicode 文本": UTF-16 with a BOM, tab separated
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise RosterFileError(_("这是旧版 Excel 97-2003 (.xls) 文件，请在 Excel 或 WPS 中“另存为” .xlsx 后再上传"))
     suffix = Path(name).suffix.lower()
@@ -68,6 +72,9 @@ def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[Any]]:
         sheet = workbook.worksheets[0]
         for row in sheet.iter_rows(values_only=True):
             yield list(row)
+    except (ParseError, SyntaxError, zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError) as exc:
+        # A workbook whose zip opens but whose sheet XML is damaged fails only while rows are read.
+        raise RosterFileError(_("无法读取这个 Excel 文件，可能已损坏或加了密码；请另存为 .xlsx 后重试")) from exc
     finally:
         workbook.close()
 
@@ -75,6 +82,11 @@ def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[Any]]:
 def _decode(data: bytes) -> str:
     # Excel saves "CSV UTF-8" with a BOM and plain "CSV" in the system code page, GBK on Chinese
     # Windows; GB 18030 is a superset of GBK, so it reads both.
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return codecs.decode(data, "utf-16")
+        except UnicodeDecodeError as exc:
+            raise RosterFileError(_("无法识别文件的文字编码；请在 Excel 中另存为“CSV UTF-8”或 .xlsx")) from exc
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return codecs.decode(data, encoding)

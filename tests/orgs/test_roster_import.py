@@ -10,7 +10,6 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from django.db import IntegrityError
 from django.utils import timezone
 
 from orgs.models import Department, Employer, PostRole, RosterImport, User, Worker
@@ -45,6 +44,7 @@ def other_employer(db: None) -> Employer:
 @pytest.fixture(autouse=True)
 def _media(settings: object, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path  # type: ignore[attr-defined]
+    settings.PRIVATE_MEDIA_ROOT = tmp_path  # type: ignore[attr-defined]
 
 
 def _exposure_names(worker: Worker) -> set[str]:
@@ -186,9 +186,6 @@ def test_it_reactivates_a_departed_worker_of_the_same_employer(employer: Employe
     assert Worker.objects.get(id_number=make_id(1)).is_active
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG roster.py _check_against_database: a phone still held by another worker of the same file is "
-    "refused (该手机号已登记给另一名劳动者) although _release_changed_phones exists to allow swaps"))
 def test_it_lets_two_workers_swap_phones(employer: Employer) -> None:
     import_file(employer, xlsx_bytes(table(person(1), person(2))))
     before = counts()
@@ -200,9 +197,6 @@ def test_it_lets_two_workers_swap_phones(employer: Employer) -> None:
     assert (second.phone, second.user.username) == (make_phone(1), make_phone(1))
 
 
-@pytest.mark.xfail(strict=True, raises=(AssertionError, IntegrityError), reason=(
-    "BUG roster.py roster_write/_release_changed_phones: phones are parked per WRITE_BATCH, so a swap "
-    "between rows of different batches hits the unique index on PostgreSQL (also needs the check fixed)"))
 def test_it_lets_workers_swap_phones_across_write_batches(employer: Employer, monkeypatch: pytest.MonkeyPatch) -> None:
     import_file(employer, xlsx_bytes(table(person(1), person(2), person(3))))
     monkeypatch.setattr(roster_service, "WRITE_BATCH", 1)
@@ -213,9 +207,6 @@ def test_it_lets_workers_swap_phones_across_write_batches(employer: Employer, mo
         make_phone(2), make_phone(3), make_phone(1)]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "DOUBTFUL roster.py _update_workers: a re-imported file that lacks an optional column (部门, 岗位, "
-    "接触危害因素, 入职日期) silently clears that field for every existing worker"))
 def test_it_keeps_fields_of_columns_the_file_does_not_have(employer: Employer) -> None:
     import_file(employer, xlsx_bytes(table(person(1, department="通风科", exposures="煤尘", hire_date="2020-01-02"))))
     short = ["姓名", "身份证号", "手机号", "岗位角色"]
@@ -323,9 +314,6 @@ def test_it_accepts_catalogue_names_and_aliases(employer: Employer, cell: str, e
     assert _exposure_names(Worker.objects.get(id_number=make_id(1))) == expected
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG roster.py _clean_exposures: _HAZARD_SPLIT splits catalogue names that contain 、 , ； "
-    "(e.g. 1,3-丁二烯), so those factors can never be imported, not even by their own name"))
 @pytest.mark.parametrize("name", ["1,3-丁二烯", "麻尘（亚麻、黄麻和苎麻）（游离SiO2含量<10%）", "溴丙烷（1-溴丙烷；2-溴丙烷）"])
 def test_it_accepts_catalogue_names_containing_separators(employer: Employer, name: str) -> None:
     import_file(employer, xlsx_bytes(table(person(1, exposures=name))))

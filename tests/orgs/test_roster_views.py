@@ -26,6 +26,7 @@ IMPORT_ROUTES = ["roster_import_detail", "roster_import_progress", "roster_impor
 @pytest.fixture(autouse=True)
 def _media(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
 
 
 @pytest.fixture
