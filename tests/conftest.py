@@ -10,16 +10,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.test import Client
+from django.utils import translation
 
 from orgs.models import Employer, EmployerAdmin, Evaluator, HazardFactor, Region, User, Worker
 from tests.factories import EmployerFactory, UserFactory, WorkerFactory
 
 PASSWORD = "pass-Word-123"
+
+
+@pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """Each test starts in zh-hans: a request that switched to English leaves that language active
+    in the thread, and later tests would read English messages."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @dataclass
