@@ -36,6 +36,7 @@ test-sqlite: install
 	TEST_DATABASE=sqlite $(VENV)/bin/pytest -m "not celery_worker and not browser" -p no:cacheprovider
 
 bench: install
+	@echo "wrk gives steadier HTTP figures: apt-get install -y wrk (optional)"
 	$(PY) -m bench
 
 # Recompile the translations after editing locale/*/LC_MESSAGES/django.po

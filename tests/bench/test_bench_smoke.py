@@ -1,0 +1,110 @@
+"""Every benchmark at smoke size, so that none of them can rot between full runs (`python -m bench`).
+
+They run in their own PostgreSQL database (bench_smoke on the test settings' server, or
+$BENCH_SMOKE_DATABASE_URL), created and migrated on first use, because the benchmarks measure in
+child processes that cannot see the test database's transaction. Figures at this size mean
+nothing; only that each benchmark measures ours and its reference and prints its row is checked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+
+from bench.__main__ import main
+from bench.loadgen import load
+
+
+def _smoke_database_url() -> str:
+    if os.environ.get("BENCH_SMOKE_DATABASE_URL"):
+        return os.environ["BENCH_SMOKE_DATABASE_URL"]
+    database = settings.DATABASES["default"]
+    if "postgresql" not in database["ENGINE"]:  # TEST_DATABASE=sqlite: the machine's PostgreSQL all the same
+        return "postgres://postgres@127.0.0.1:5432/bench_smoke"
+    user = quote(database.get("USER") or "postgres")
+    password = f":{quote(database['PASSWORD'])}" if database.get("PASSWORD") else ""
+    host = database.get("HOST") or "127.0.0.1"
+    port = database.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/bench_smoke"
+
+
+@pytest.fixture(scope="module")
+def quick_rows(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, dict[str, Any]]]:
+    """`python -m bench --quick` once for the module: one migration check, every benchmark."""
+    output = tmp_path_factory.mktemp("bench") / "latest.json"
+    status = main(["--quick", "--database-url", _smoke_database_url(), "--output", str(output)])
+    document = json.loads(output.read_text(encoding="utf-8"))
+    assert document["quick"] is True
+    return status, {row["name"]: row for row in document["rows"]}
+
+
+def test_roster_import_smoke(quick_rows: tuple[int, dict[str, dict[str, Any]]]) -> None:
+    _status, rows = quick_rows
+    row = rows["roster_import"]
+
+    assert not row["error"]
+    assert row["details"]["rows"] == 200
+    assert all(run["rows"] == 200 for run in row["details"]["ours_runs"])
+    assert all(run["rows"] == 200 for run in row["details"]["reference_runs"])
+    assert row["ratio"] > 0 and row["goal"] == "≥ 10×"
+    assert row["ours"].endswith("rows/s") and row["reference"].endswith("rows/s")
+    assert row["details"]["ours_peak_rss_mb"] > 0
+
+
+def test_home_requests_smoke(quick_rows: tuple[int, dict[str, dict[str, Any]]]) -> None:
+    _status, rows = quick_rows
+    row = rows["home_requests"]
+
+    if row["skipped"]:
+        pytest.skip(row["skipped"])  # only when no port can be bound on this machine
+    assert not row["error"]
+    assert row["details"]["requests"] >= 100
+    assert row["ratio"] > 0 and row["goal"] == "≥ 0.10"
+    assert row["ours"].endswith("req/s") and row["reference"].endswith("req/s")
+
+
+def test_the_entry_point_exits_cleanly(quick_rows: tuple[int, dict[str, dict[str, Any]]]) -> None:
+    status, rows = quick_rows
+
+    assert set(rows) == {"roster_import", "home_requests"}
+    assert status == 0, {name: row["error"] for name, row in rows.items()}
+
+
+class _Hello(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_python_load_generator_counts_responses() -> None:
+    """The fallback used where wrk is not installed."""
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
+    except OSError as exc:
+        pytest.skip(f"cannot bind a port: {exc}")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        result = load(f"http://127.0.0.1:{server.server_port}/", seconds=0.5, clients=2, tool="python")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert result.tool == "python"
+    assert result.ok > 10
+    assert result.bad == 0 and result.errors == 0
+    assert result.requests_per_s == pytest.approx(result.ok / 0.5)
