@@ -7,6 +7,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms import views as cms_views
 from orgs import api as orgs_api
 from orgs import views as orgs_views
 from orgs.forms import PhoneLoginForm
@@ -23,6 +24,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/choose/<str:language>/", cms_views.language_choose, name="language_choose"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=PhoneLoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/activate/", orgs_views.activate, name="activate"),
@@ -37,4 +39,4 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-urlpatterns += [path("", include(wagtail_urls))]
+urlpatterns += [path("", cms_views.home, name="home"), path("", include(wagtail_urls))]

@@ -270,6 +270,7 @@ class RosterImport(models.Model):
     errors = models.JSONField(default=list, blank=True)
     error_count = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
+    language = models.CharField(max_length=10, default="zh-hans", help_text=_("检查结果和错误信息使用的语言"))
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

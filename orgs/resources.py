@@ -3,7 +3,9 @@
 The platform's own import (orgs.services.roster) does not use this; it is the reference that
 `python -m bench roster_import` measures ours against, so it follows the library's default path
 (one row at a time, a savepoint per row, a diff per row) and only adds what the roster needs to be
-imported correctly: the Chinese headers, the same cell rules, the employer and the worker's login.
+imported correctly: the Chinese headers, the checks that keep bad data out (ID number, phone, role,
+catalogue hazards, a name), the employer and the worker's login. It is simpler than ours where the
+library is (hazards by exact catalogue name, no aliases; no 在岗 column; no cross-employer rules).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from orgs.services.roster import clean_phone
 from orgs.services.roster_columns import COLUMN_BY_KEY, POST_ROLE_LABELS, POST_ROLE_WORDS
 
 EXPOSURE_SEPARATOR = "、"
+# The template's columns this resource reads, in the template's order. Other columns are ignored.
+ROSTER_KEYS = ("name", "id_number", "phone", "department", "post", "post_role", "exposures", "hire_date")
 
 
 def _header(key: str) -> str:
@@ -129,7 +133,7 @@ class RosterResource(resources.ModelResource):
 
     class Meta:
         model = Worker
-        fields = ("name", "id_number", "phone", "department", "post", "post_role", "exposures", "hire_date")
+        fields = ROSTER_KEYS
         import_id_fields = ["id_number"]
 
     def __init__(self, employer: Employer, **kwargs: Any) -> None:

@@ -34,6 +34,16 @@ def default_language() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def fresh_home_cache() -> Iterator[None]:
+    """The anonymous home page is cached in Redis; each test renders its own."""
+    from cms.signal_handlers import forget_anonymous_home
+
+    forget_anonymous_home()
+    yield
+    forget_anonymous_home()
+
+
 @dataclass
 class Personas:
     employer: Employer

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from orgs.models import Employer, RosterImport, User
@@ -36,9 +36,10 @@ def roster_import_start(*, employer: Employer, user: User, upload: UploadedFile)
     if upload.size == 0:
         raise RosterUploadError(_("文件是空的"))
     if upload.size > settings.ROSTER_MAX_UPLOAD_BYTES:
-        limit = settings.ROSTER_MAX_UPLOAD_BYTES // (1024 * 1024)
+        limit = f"{settings.ROSTER_MAX_UPLOAD_BYTES / (1024 * 1024):.1f}".removesuffix(".0")
         raise RosterUploadError(_("文件超过 %(limit)s MB；请分成几个文件上传") % {"limit": limit})
-    roster_import = RosterImport(employer=employer, created_by=user, original_name=name[:200])
+    roster_import = RosterImport(employer=employer, created_by=user, original_name=name[:200],
+                                 language=translation.get_language() or settings.LANGUAGE_CODE)
     roster_import.file.save(name, upload, save=False)
     roster_import.save()
     if upload.size <= settings.ROSTER_BACKGROUND_BYTES:
@@ -64,6 +65,7 @@ def _progress_saver(roster_import_id: int) -> Any:
 def _run_check(roster_import: RosterImport) -> RosterCheck:
     with roster_import.file.open("rb") as stream:
         table = read_roster(stream, roster_import.original_name)
+        RosterImport.objects.filter(pk=roster_import.pk).update(total_rows=table.estimated_rows, processed_rows=0)
         return roster_check(employer=roster_import.employer, table=table,
                             on_progress=_progress_saver(roster_import.pk))
 
@@ -91,6 +93,14 @@ def roster_import_check(*, roster_import_id: int) -> None:
     if not _claim(roster_import_id, RosterImport.Status.UPLOADED, RosterImport.Status.CHECKING):
         return
     roster_import = RosterImport.objects.select_related("employer").get(pk=roster_import_id)
+    # Messages are stored, so they are written in the language of whoever uploaded the file,
+    # also when a Celery worker (which has no request) does the work.
+    with translation.override(roster_import.language):
+        _check_claimed(roster_import)
+
+
+def _check_claimed(roster_import: RosterImport) -> None:
+    roster_import_id = roster_import.pk
     try:
         check = _run_check(roster_import)
     except RosterFileError as exc:
@@ -122,7 +132,12 @@ def roster_import_commit(*, roster_import_id: int) -> None:
     if not _claim(roster_import_id, RosterImport.Status.CHECKED, RosterImport.Status.IMPORTING):
         return
     roster_import = RosterImport.objects.select_related("employer").get(pk=roster_import_id)
-    RosterImport.objects.filter(pk=roster_import_id).update(processed_rows=0)
+    with translation.override(roster_import.language):
+        _commit_claimed(roster_import)
+
+
+def _commit_claimed(roster_import: RosterImport) -> None:
+    roster_import_id = roster_import.pk
     try:
         check = _run_check(roster_import)
         if not check.ok:

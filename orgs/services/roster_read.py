@@ -35,6 +35,7 @@ class RosterTable:
     rows: Iterator[tuple[int, list[Any]]]
     ignored_headers: list[str] = field(default_factory=list)
     column_letters: dict[str, str] = field(default_factory=dict)
+    estimated_rows: int = 0  # data rows the file seems to hold, blank ones included
 
 
 def column_letter(index: int) -> str:
@@ -52,7 +53,9 @@ def _sniff_kind(head: bytes, name: str) -> str:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "csv"  # Excel's "Unicode 文本": UTF-16 with a BOM, tab separated
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise RosterFileError(_("这是旧版 Excel 97-2003 (.xls) 文件，请在 Excel 或 WPS 中“另存为” .xlsx 后再上传"))
+        # Excel also wraps a password-protected .xlsx in this OLE container.
+        raise RosterFileError(_("这是旧版 Excel 97-2003 (.xls) 文件或加了密码的 Excel 文件；"
+                                "请去掉密码，在 Excel 或 WPS 中“另存为” .xlsx 后再上传"))
     suffix = Path(name).suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
         raise RosterFileError(_("文件扩展名是 .xlsx，但内容不是 Excel 工作簿，可能已损坏；请重新导出后上传"))
@@ -61,7 +64,7 @@ def _sniff_kind(head: bytes, name: str) -> str:
     return "csv"
 
 
-def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[Any]]:
+def _xlsx_rows(stream: IO[bytes], size: list[int]) -> Iterator[list[Any]]:
     from openpyxl import load_workbook
 
     try:
@@ -70,6 +73,7 @@ def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[Any]]:
         raise RosterFileError(_("无法读取这个 Excel 文件，可能已损坏或加了密码；请另存为 .xlsx 后重试")) from exc
     try:
         sheet = workbook.worksheets[0]
+        size[0] = sheet.max_row or 0  # from the sheet's dimension tag: an estimate, for the progress bar
         for row in sheet.iter_rows(values_only=True):
             yield list(row)
     except (ParseError, SyntaxError, zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError) as exc:
@@ -95,8 +99,9 @@ def _decode(data: bytes) -> str:
     raise RosterFileError(_("无法识别文件的文字编码；请在 Excel 中另存为“CSV UTF-8”或 .xlsx"))
 
 
-def _csv_rows(stream: IO[bytes]) -> Iterator[list[Any]]:
+def _csv_rows(stream: IO[bytes], size: list[int]) -> Iterator[list[Any]]:
     text = _decode(stream.read())
+    size[0] = text.count("\n") + 1
     sample = text[:4096]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     yield from csv.reader(io.StringIO(text), delimiter=delimiter)
@@ -112,8 +117,12 @@ def read_roster(stream: IO[bytes], name: str) -> RosterTable:
     if not head:
         raise RosterFileError(_("文件是空的"))
     kind = _sniff_kind(head, name)
-    raw_rows = _xlsx_rows(stream) if kind == "xlsx" else _csv_rows(stream)
-    return _with_headers(raw_rows)
+    size = [0]
+    raw_rows = _xlsx_rows(stream, size) if kind == "xlsx" else _csv_rows(stream, size)
+    table = _with_headers(raw_rows)
+    # _with_headers has started reading, so the reader has measured the file by now.
+    table.estimated_rows = max(size[0] - table.header_row, 0)
+    return table
 
 
 def _with_headers(raw_rows: Iterator[list[Any]]) -> RosterTable:
