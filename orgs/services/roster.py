@@ -179,7 +179,8 @@ class _RowCleaner:
     def error(self, number: int, key: str, message: str) -> RowError:
         return RowError(number, COLUMN_BY_KEY[key].header, self.table.column_letters.get(key, ""), message)
 
-    def clean(self, number: int, raw: list[Any]) -> tuple[RosterRow | None, list[RowError]]:
+    def clean(self, number: int, raw: list[Any]) -> tuple[RosterRow | None, list[RowError], dict[str, Any]]:
+        """The row (None when it has errors), its errors, and whatever values could be cleaned."""
         errors: list[RowError] = []
         values: dict[str, Any] = {}
         for key in ("name", "department", "post"):
@@ -195,10 +196,10 @@ class _RowCleaner:
         self._clean_field(number, raw, "hire_date", errors, values)
         self._clean_field(number, raw, "is_active", errors, values)
         if errors:
-            return None, errors
+            return None, errors, values
         return RosterRow(number, values["name"], values["id_number"], values["phone"], values["department"],
                          values["post"], values["post_role"], values["exposures"], values["hire_date"],
-                         values["is_active"]), []
+                         values["is_active"]), [], values
 
     def _clean_field(self, number: int, raw: list[Any], key: str, errors: list[RowError],
                      values: dict[str, Any]) -> None:
@@ -276,19 +277,22 @@ def roster_check(*, employer: Employer, table: RosterTable,
     first_seen_phone: dict[str, int] = {}
     for number, raw in table.rows:
         result.total_rows += 1
-        row, errors = cleaner.clean(number, raw)
+        row, errors, values = cleaner.clean(number, raw)
+        # Duplicates are looked for in rows with other errors too, so one upload shows them all.
+        id_number, phone = values.get("id_number"), values.get("phone")
+        if id_number in first_seen_id:
+            errors.append(cleaner.error(number, "id_number",
+                                        _("与第 %(row)s 行的身份证号重复") % {"row": first_seen_id[id_number]}))
+        elif id_number:
+            first_seen_id[id_number] = number
+        if phone in first_seen_phone:
+            errors.append(cleaner.error(number, "phone",
+                                        _("与第 %(row)s 行的手机号重复") % {"row": first_seen_phone[phone]}))
+        elif phone:
+            first_seen_phone[phone] = number
         result.errors.extend(errors)
-        if row is not None:
-            if row.id_number in first_seen_id:
-                result.errors.append(cleaner.error(number, "id_number",
-                                                   _("与第 %(row)s 行的身份证号重复") % {"row": first_seen_id[row.id_number]}))
-            elif row.phone in first_seen_phone:
-                result.errors.append(cleaner.error(number, "phone",
-                                                   _("与第 %(row)s 行的手机号重复") % {"row": first_seen_phone[row.phone]}))
-            else:
-                first_seen_id[row.id_number] = number
-                first_seen_phone[row.phone] = number
-                result.rows.append(row)
+        if row is not None and not errors:
+            result.rows.append(row)
         if on_progress and result.total_rows % PROGRESS_EVERY == 0:
             on_progress(result.total_rows)
     if result.total_rows == 0:

@@ -454,3 +454,17 @@ def test_it_commits_once_when_called_twice(employer: Employer) -> None:
     assert roster_import.status == RosterImport.Status.IMPORTED
     assert roster_import.summary["new"] == 1
     assert counts() == after_first
+
+
+def test_it_finds_duplicates_of_rows_that_have_other_errors(employer: Employer) -> None:
+    result = check(employer, xlsx_bytes(table(
+        person(1, hire_date="明年"),
+        person(2, id_number=make_id(1), phone=make_phone(1)),
+    )))
+    found = errors_of(result)
+    assert (2, "H", "入职日期") == found[0][:3]
+    assert any(row == 3 and letter == "B" and "与第 2 行的身份证号重复" in message
+               for row, letter, _header, message in found)
+    assert any(row == 3 and letter == "C" and "与第 2 行的手机号重复" in message
+               for row, letter, _header, message in found)
+    assert result.rows == []
