@@ -462,7 +462,7 @@ def test_it_finds_duplicates_of_rows_that_have_other_errors(employer: Employer) 
         person(2, id_number=make_id(1), phone=make_phone(1)),
     )))
     found = errors_of(result)
-    assert (2, "H", "入职日期") == found[0][:3]
+    assert found[0][:3] == (2, "H", "入职日期")
     assert any(row == 3 and letter == "B" and "与第 2 行的身份证号重复" in message
                for row, letter, _header, message in found)
     assert any(row == 3 and letter == "C" and "与第 2 行的手机号重复" in message
