@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -24,12 +23,6 @@ from tests.orgs.rosterfiles import HEADERS, XLSX_TYPE, check, counts, import_fil
 
 EXPORT_HEADERS = [*HEADERS, "在岗"]
 FORMULA_LIKE = ["=1+1", "+cmd|' /C calc'!A0", "-2", "@SUM(A1:A2)"]
-
-
-@pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path
-    settings.PRIVATE_MEDIA_ROOT = tmp_path
 
 
 @pytest.fixture

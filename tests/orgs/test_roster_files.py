@@ -8,7 +8,6 @@ import datetime as dt
 import io
 import random
 import zipfile
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -49,12 +48,6 @@ def employer(db: None) -> Employer:
 @pytest.fixture
 def admin(db: None) -> User:
     return UserFactory(username="roster-admin")
-
-
-@pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path
-    settings.PRIVATE_MEDIA_ROOT = tmp_path
 
 
 def _full_width(text: str) -> str:

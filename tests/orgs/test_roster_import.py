@@ -7,7 +7,6 @@ the header is row 1, so the first data row is row 2.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -39,12 +38,6 @@ def employer(db: None) -> Employer:
 @pytest.fixture
 def other_employer(db: None) -> Employer:
     return EmployerFactory(name="河源紫金矿产有限公司")
-
-
-@pytest.fixture(autouse=True)
-def _media(settings: object, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path  # type: ignore[attr-defined]
-    settings.PRIVATE_MEDIA_ROOT = tmp_path  # type: ignore[attr-defined]
 
 
 def _exposure_names(worker: Worker) -> set[str]:

@@ -4,7 +4,6 @@ and messages in the uploader's language even when a Celery worker does the work.
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,12 +15,6 @@ from tests.factories import EmployerFactory, UserFactory
 from tests.orgs.rosterfiles import csv_bytes, person, table, upload, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path
-    settings.PRIVATE_MEDIA_ROOT = tmp_path
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ see what (outsider 404, evaluator read-only 403, worker 404, anonymous → login
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,12 +20,6 @@ BAD_FILE = xlsx_bytes(table(person(1), person(2, role="临时工"), person(3, id
 READ_ROUTES = ["roster"]
 WRITE_ROUTES = ["roster_template", "roster_export", "roster_import"]
 IMPORT_ROUTES = ["roster_import_detail", "roster_import_progress", "roster_import_confirm"]
-
-
-@pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path
-    settings.PRIVATE_MEDIA_ROOT = tmp_path
 
 
 @pytest.fixture
