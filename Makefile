@@ -33,7 +33,7 @@ test-postgres: install
 	$(VENV)/bin/pytest
 
 test-sqlite: install
-	TEST_DATABASE=sqlite $(VENV)/bin/pytest -m "not celery_worker and not browser" -p no:cacheprovider
+	TEST_DATABASE=sqlite $(VENV)/bin/pytest -m "not celery_worker and not browser and not bench" -p no:cacheprovider
 
 bench: install
 	@echo "wrk gives steadier HTTP figures: apt-get install -y wrk (optional)"

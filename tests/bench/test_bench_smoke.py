@@ -21,6 +21,9 @@ from django.conf import settings
 from bench.__main__ import main
 from bench.loadgen import load
 
+# The benchmarks run on their own PostgreSQL database: once per suite, not again in the SQLite pass.
+pytestmark = pytest.mark.bench
+
 
 def _smoke_database_url() -> str:
     if os.environ.get("BENCH_SMOKE_DATABASE_URL"):
