@@ -66,6 +66,12 @@ def worker_access(user: User, code: str, *, write: bool = False) -> tuple[Worker
     return worker, employer_access(user, worker.employer.code, write=write)
 
 
+def region_access(user: User) -> None:
+    """The region overview is for evaluators (and superusers); for anyone else it does not exist."""
+    if not user.is_authenticated or not (user.is_superuser or Evaluator.objects.filter(user=user).exists()):
+        raise Http404
+
+
 def user_roles(user: User) -> set[str]:
     """The role names of a user, for navigation and the API's /me."""
     if not user.is_authenticated:

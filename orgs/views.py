@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from orgs import selectors, services
-from orgs.access import employer_access, employers_visible_to, worker_access
+from orgs.access import employer_access, employers_visible_to, region_access, worker_access
 from orgs.forms import ActivationForm, RosterUploadForm
 from orgs.models import RosterImport
 
@@ -154,8 +154,7 @@ def worker_status(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def region(request: HttpRequest) -> HttpResponse:
-    if not (request.user.is_superuser or request.user.evaluator_roles.exists()):
-        raise Http404
+    region_access(request.user)
     employers = selectors.region_employers(request.user)
     page = Paginator(employers, 50).get_page(request.GET.get("page"))
     return render(request, "orgs/region.html", {"page": page})

@@ -15,7 +15,6 @@ from django.test import override_settings
 
 from orgs.models import Employer, RosterImport, User, Worker
 from orgs.services import RosterFileError, RosterUploadError, roster_import_commit, roster_import_start
-from tests.factories import EmployerFactory, UserFactory
 from tests.orgs.rosterfiles import (
     HEADERS,
     DateCell,
@@ -38,16 +37,6 @@ EXPECTED_HEADERS = "姓名、身份证号、手机号、部门、岗位、岗位
 TEN_MB = 10 * 1024 * 1024
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def employer(db: None) -> Employer:
-    return EmployerFactory(name="徐州云龙矿业有限公司")
-
-
-@pytest.fixture
-def admin(db: None) -> User:
-    return UserFactory(username="roster-admin")
 
 
 def _full_width(text: str) -> str:

@@ -31,11 +31,6 @@ from tests.orgs.rosterfiles import (
 
 
 @pytest.fixture
-def employer(db: None) -> Employer:
-    return EmployerFactory(name="徐州云龙矿业有限公司")
-
-
-@pytest.fixture
 def other_employer(db: None) -> Employer:
     return EmployerFactory(name="河源紫金矿产有限公司")
 

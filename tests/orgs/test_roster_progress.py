@@ -11,20 +11,9 @@ from django.utils import translation
 
 from orgs.models import Employer, RosterImport, User
 from orgs.services import read_roster, roster_import_check
-from tests.factories import EmployerFactory, UserFactory
 from tests.orgs.rosterfiles import csv_bytes, person, table, upload, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def employer(db: None) -> Employer:
-    return EmployerFactory()
-
-
-@pytest.fixture
-def admin(db: None) -> User:
-    return UserFactory(username="progress-admin")
 
 
 @pytest.mark.parametrize("build", [xlsx_bytes, csv_bytes])
