@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
+from django import forms
 from django.db import models
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
+from django.utils.translation import pgettext_lazy
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, ObjectList, TabbedInterface
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import StreamField
 from wagtail.models import Page
+from wagtail.search import index
+
+from cms.blocks import BodyBlock
+from cms.search import NgramSearchField
 
 
 class HomePage(Page):
@@ -35,4 +48,152 @@ class HomePage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         context["next_steps"] = next_steps_for(request.user)
+        return context
+
+
+class Audience(models.Model):
+    """Who an article is written for (主要负责人 / 管理人员 / 劳动者 / 公众). A fixed list."""
+
+    code = models.SlugField(_("代码"), max_length=20, primary_key=True)
+    name = models.CharField(_("名称"), max_length=20, unique=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = _("读者对象")
+        verbose_name_plural = pgettext_lazy("plural", "读者对象")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LiteracyDimension(models.Model):
+    """One of the four dimensions of 职业健康素养, shared by articles, questions and surveys."""
+
+    code = models.SlugField(_("代码"), max_length=30, primary_key=True)
+    name = models.CharField(_("名称"), max_length=30, unique=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = _("素养维度")
+        verbose_name_plural = pgettext_lazy("plural", "素养维度")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class KnowledgeIndexPage(RoutablePageMixin, Page):
+    """职业健康科普知识库: lists its articles with filters, and searches them."""
+
+    intro = models.TextField(_("简介"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.ArticlePage"]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+
+    class Meta:
+        verbose_name = _("知识库")
+        verbose_name_plural = pgettext_lazy("plural", "知识库")
+
+    @path("")
+    def article_list(self, request: HttpRequest) -> TemplateResponse:
+        from cms import selectors
+
+        listing = selectors.knowledge_listing(self, request.GET)
+        return self.render(request, context_overrides={"listing": listing})
+
+    @path("search/", name="search")
+    def search(self, request: HttpRequest) -> TemplateResponse:
+        from cms import selectors
+
+        results = selectors.knowledge_search(self, request.GET)
+        return self.render(request, template="cms/knowledge_search.html", context_overrides={"results": results})
+
+
+class ArticleTag(TaggedItemBase):
+    content_object = ParentalKey("cms.ArticlePage", on_delete=models.CASCADE, related_name="tagged_items")
+
+
+class ArticlePage(RoutablePageMixin, Page):
+    """A popular-science article (科普文章), tagged so that each reader finds what concerns them."""
+
+    summary = models.TextField(_("摘要"), max_length=200, help_text=_("列表和分享时显示，200 字以内"))
+    cover = models.ForeignKey(
+        "wagtailimages.Image", verbose_name=_("封面图"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    body = StreamField(BodyBlock(), verbose_name=_("正文"))
+    hazard_classes = ParentalManyToManyField(
+        "orgs.HazardClass", verbose_name=_("危害因素类别"), blank=True, related_name="articles"
+    )
+    hazard_factors = ParentalManyToManyField(
+        "orgs.HazardFactor", verbose_name=_("危害因素"), blank=True, related_name="articles"
+    )
+    industries = ParentalManyToManyField(
+        "orgs.Industry", verbose_name=_("行业"), blank=True, related_name="articles", limit_choices_to={"level": 1}
+    )
+    audiences = ParentalManyToManyField(Audience, verbose_name=_("读者对象"), blank=True, related_name="articles")
+    dimensions = ParentalManyToManyField(
+        LiteracyDimension, verbose_name=_("素养维度"), blank=True, related_name="articles"
+    )
+    tags = ClusterTaggableManager(through=ArticleTag, verbose_name=_("关键词"), blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("cover"),
+        FieldPanel("body"),
+    ]
+    tag_panels = [
+        FieldPanel("hazard_classes", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("hazard_factors"),
+        FieldPanel("industries"),
+        FieldPanel("audiences", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("dimensions", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("tags"),
+    ]
+    edit_handler = TabbedInterface([
+        ObjectList(content_panels, heading=_("内容")),
+        ObjectList(tag_panels, heading=_("分类")),
+        ObjectList(Page.promote_panels, heading=_("推广")),
+        ObjectList(Page.settings_panels, heading=_("设置")),
+    ])
+
+    # The n-gram title is declared under the field's own name so that both backends put it in
+    # their title column, next to the raw title Wagtail indexes.
+    search_fields = [
+        *Page.search_fields,
+        NgramSearchField("title", boost=5),
+        NgramSearchField("summary", boost=2),
+        NgramSearchField("body"),
+    ]
+    parent_page_types = ["cms.KnowledgeIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("科普文章")
+        verbose_name_plural = pgettext_lazy("plural", "科普文章")
+
+    @path("")
+    def article(self, request: HttpRequest) -> TemplateResponse:
+        return self.render(request)
+
+    @path("qr/", name="qr")
+    def qr(self, request: HttpRequest) -> HttpResponse:
+        from cms import selectors
+
+        svg = selectors.article_qr_svg(self.get_full_url(request))
+        response = HttpResponse(svg, content_type="image/svg+xml")
+        response["Cache-Control"] = "public, max-age=86400"
+        return response
+
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from cms import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        # Callables, resolved by the template only when its cached fragment has expired.
+        context["reading_minutes"] = partial(selectors.reading_minutes, self)
+        context["related_articles"] = partial(selectors.related_articles, self)
         return context

@@ -16,4 +16,9 @@ app.conf.beat_schedule = {
         "task": "orgs.tasks.roster_imports_purge",
         "schedule": 6 * 60 * 60,
     },
+    # Wagtail's scheduled publishing (go-live / expiry times set by editors) needs a clock.
+    "cms-publish-scheduled": {
+        "task": "cms.publish_scheduled",
+        "schedule": 60,
+    },
 }

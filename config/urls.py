@@ -7,6 +7,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms import api as cms_api
 from cms import views as cms_views
 from orgs import api as orgs_api
 from orgs import views as orgs_views
@@ -17,6 +18,7 @@ api_patterns = [
     path("hazards/", orgs_api.HazardFactorList.as_view(), name="api-hazards"),
     path("regions/", orgs_api.RegionList.as_view(), name="api-regions"),
     path("employers/<str:code>/workers/", orgs_api.EmployerWorkerList.as_view(), name="api-employer-workers"),
+    path("articles/", cms_api.ArticleList.as_view(), name="api-articles"),
 ]
 
 urlpatterns = [

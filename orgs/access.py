@@ -85,6 +85,11 @@ def user_roles(user: User) -> set[str]:
         roles.add("employer_admin")
     if Evaluator.objects.filter(user=user).exists():
         roles.add("evaluator")
-    if user.groups.filter(name__in=["Editors", "Moderators"]).exists():
+    from cms.services import EDITOR_GROUP, REVIEWER_GROUP
+
+    editorial = set(user.groups.filter(name__in=[EDITOR_GROUP, REVIEWER_GROUP]).values_list("name", flat=True))
+    if EDITOR_GROUP in editorial:
         roles.add("editor")
+    if REVIEWER_GROUP in editorial:
+        roles.add("reviewer")
     return roles

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 
+from cms.services import EDITOR_GROUP, REVIEWER_GROUP
 from orgs.idnumbers import id_number_make, uscc_make
 from orgs.models import Employer, Region, User, Worker
 from orgs.services import (
@@ -150,8 +151,8 @@ def seed_demo(*, seed: int = 2025) -> dict[str, int]:
 
 def _personas(first_employer: Employer) -> None:
     staff_user_create(username="admin", password=DEMO_PASSWORD, full_name="平台管理员", is_superuser=True)
-    staff_user_create(username="editor", password=DEMO_PASSWORD, full_name="科普编辑", groups=("Editors",))
-    staff_user_create(username="moderator", password=DEMO_PASSWORD, full_name="内容审核", groups=("Moderators",))
+    staff_user_create(username="editor", password=DEMO_PASSWORD, full_name="科普编辑", groups=(EDITOR_GROUP,))
+    staff_user_create(username="moderator", password=DEMO_PASSWORD, full_name="内容审核员", groups=(REVIEWER_GROUP,))
     employer_admin = staff_user_create(username="employer", password=DEMO_PASSWORD, full_name="单位管理员")
     employer_admin_grant(employer=first_employer, user=employer_admin)
     evaluator = staff_user_create(username="evaluator", password=DEMO_PASSWORD, full_name="徐州市疾控评估员")

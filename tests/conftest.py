@@ -3,7 +3,8 @@
 - worker: 王工, exposed worker of 云龙矿业 (Xuzhou)
 - employer_admin: keeps 云龙矿业's roster
 - evaluator: 徐州市 (320300) statistics, read-only
-- editor: Wagtail Editors group
+- editor: 内容编辑 group (writes and submits articles)
+- reviewer: 内容审核 group (approves and publishes)
 - superuser
 - outsider: admin of another employer in Heyuan, a worker there too; sees nothing of 云龙矿业
 """
@@ -19,6 +20,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import translation
 
+from cms.services import EDITOR_GROUP, REVIEWER_GROUP
 from orgs.models import Employer, EmployerAdmin, Evaluator, HazardFactor, Region, User, Worker
 from tests.factories import EmployerFactory, UserFactory, WorkerFactory
 
@@ -54,6 +56,7 @@ class Personas:
     employer_admin: User
     evaluator: User
     editor: User
+    reviewer: User
     superuser: User
     outsider: User
 
@@ -78,9 +81,11 @@ def personas(db: None) -> Personas:
     evaluator = UserFactory(username="evaluator", full_name="徐州评估员")
     Evaluator.objects.create(user=evaluator, region=Region.objects.get(code="320300"))
     editor = UserFactory(username="editor", full_name="编辑")
-    editor.groups.add(Group.objects.get(name="Editors"))
+    editor.groups.add(Group.objects.get(name=EDITOR_GROUP))
+    reviewer = UserFactory(username="reviewer", full_name="审核员")
+    reviewer.groups.add(Group.objects.get(name=REVIEWER_GROUP))
     superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
     outsider = UserFactory(username="outsider", full_name="外单位管理员")
     EmployerAdmin.objects.create(user=outsider, employer=other_employer)
     return Personas(employer, other_employer, worker, other_worker, worker.user, employer_admin, evaluator,
-                    editor, superuser, outsider)
+                    editor, reviewer, superuser, outsider)

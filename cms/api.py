@@ -1,0 +1,99 @@
+"""Public, read-only API of the knowledge base: the same filters and search as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import prefetch_related_objects
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import generics, serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from cms import selectors
+from cms.models import ArticlePage
+from cms.search import query_terms, query_tokens
+
+ARTICLE_RELATIONS = ("hazard_classes", "hazard_factors", "industries", "audiences", "dimensions", "tags")
+
+
+class HighlightSerializer(serializers.Serializer):
+    title = serializers.CharField(help_text="HTML: the title with matches in <mark>")
+    excerpt = serializers.CharField(help_text="HTML: a passage around the first match, matches in <mark>")
+
+
+class ArticleSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    cover = serializers.SerializerMethodField()
+    hazard_classes = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    hazard_factors = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    industries = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    audiences = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    dimensions = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    highlight = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ArticlePage
+        fields = ["title", "summary", "url", "cover", "first_published_at", "last_published_at", "hazard_classes",
+                  "hazard_factors", "industries", "audiences", "dimensions", "tags", "highlight"]
+
+    def get_url(self, article: ArticlePage) -> str:
+        return article.get_full_url(self.context.get("request"))
+
+    def get_cover(self, article: ArticlePage) -> str | None:
+        if article.cover is None:
+            return None
+        rendition = article.cover.get_rendition("fill-480x320|format-webp")
+        request = self.context.get("request")
+        return request.build_absolute_uri(rendition.url) if request else rendition.url
+
+    @extend_schema_field(HighlightSerializer(allow_null=True))
+    def get_highlight(self, article: ArticlePage) -> dict[str, str] | None:
+        hit = self.context.get("hits", {}).get(article.pk)
+        if hit is None:
+            return None
+        return {"title": str(hit.title_html), "excerpt": str(hit.excerpt_html)}
+
+
+FILTER_PARAMETERS = [
+    OpenApiParameter("q", OpenApiTypes.STR, description="搜索词（中文按字和相邻两字匹配）"),
+    OpenApiParameter("hazard", OpenApiTypes.STR, description="危害因素类别代码，如 dust、physical"),
+    OpenApiParameter("factor", OpenApiTypes.INT, description="危害因素 id（/api/v1/hazards/）"),
+    OpenApiParameter("industry", OpenApiTypes.STR, description="行业门类代码 A–T"),
+    OpenApiParameter("audience", OpenApiTypes.STR, description="principal, manager, worker, public"),
+    OpenApiParameter("dimension", OpenApiTypes.STR,
+                     description="law, protection_knowledge, protection_skills, healthy_behaviour"),
+    OpenApiParameter("tag", OpenApiTypes.STR, description="关键词的 slug"),
+]
+
+
+class ArticleList(generics.GenericAPIView):
+    """Published knowledge-base articles, newest first; with ``q``, best match first and highlighted.
+    An unknown filter value answers 404, as the pages do."""
+
+    permission_classes = [AllowAny]
+    serializer_class = ArticleSerializer
+    queryset = ArticlePage.objects.none()
+
+    @extend_schema(parameters=FILTER_PARAMETERS, responses=ArticleSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        filters = selectors.article_filters(params)
+        query = selectors.search_query(params)
+        articles: Any
+        if query_tokens(query):
+            articles = selectors.ranked_search(None, query, filters)
+        else:
+            articles = selectors.with_thumbnails(selectors.filtered_articles(None, filters)).order_by(
+                "-first_published_at", "-pk"
+            )
+        page = list(self.paginate_queryset(articles) or [])
+        prefetch_related_objects(page, *ARTICLE_RELATIONS)
+        context = self.get_serializer_context()
+        if query_tokens(query):
+            context["hits"] = {hit.article.pk: hit for hit in selectors.search_hits(page, query_terms(query))}
+        serializer = ArticleSerializer(page, many=True, context=context)
+        return self.get_paginated_response(serializer.data)

@@ -1,0 +1,395 @@
+"""Reads of the knowledge base shared by the pages, the API and the demo: listing with filters,
+search with highlighting, related articles, reading time and share QR codes."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from django.core.cache import cache
+from django.core.paginator import InvalidPage, Page, Paginator
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from taggit.models import Tag
+from wagtail.images import get_image_model
+from wagtail.search.query import PlainText
+
+from cms.search import MAX_QUERY_CHARS, highlight, query_terms, query_tokens
+
+if TYPE_CHECKING:
+    from cms.models import ArticlePage, KnowledgeIndexPage
+
+ARTICLES_PER_PAGE = 10
+RESULTS_PER_PAGE = 10
+# Results are re-ranked (title hits first) within this many of the backend's best matches; the
+# backends rank by term frequency, which lets a long body outrank a short title.
+RERANK_WINDOW = 200
+# Popular-science Chinese is read at roughly 300–500 characters a minute; 400 is the middle.
+CHARS_PER_MINUTE = 400
+RELATED_LIMIT = 4
+LIST_THUMBNAIL = "fill-240x160"
+FILTER_NAMES = ("hazard", "factor", "industry", "audience", "dimension", "tag")
+
+_WORDS = re.compile(r"[\u3400-\u9fff]|[A-Za-z0-9]+")
+
+
+@dataclass(frozen=True)
+class ArticleFilters:
+    """The filters in a knowledge-base URL, each checked against its catalogue."""
+
+    hazard: Any = None
+    factor: Any = None
+    industry: Any = None
+    audience: Any = None
+    dimension: Any = None
+    tag: Any = None
+
+    @property
+    def active(self) -> list[tuple[str, Any]]:
+        return [(name, getattr(self, name)) for name in FILTER_NAMES if getattr(self, name) is not None]
+
+    def params(self, **changes: Any) -> dict[str, str]:
+        values = {name: _param_value(name, value) for name, value in self.active}
+        for name, value in changes.items():
+            if value is None:
+                values.pop(name, None)
+            else:
+                values[name] = _param_value(name, value)
+        return values
+
+    def url(self, base: str = "", **changes: Any) -> str:
+        params = self.params(**changes)
+        return f"{base}?{urlencode(params)}" if params else base or "?"
+
+
+def _param_value(name: str, value: Any) -> str:
+    if name == "factor":
+        return str(value.pk)
+    if name == "tag":
+        return value.slug
+    return str(value.code)
+
+
+def article_filters(params: Mapping[str, str]) -> ArticleFilters:
+    """Parse the filters of a URL; an unknown value is a 404, like any other wrong address."""
+    from cms.models import Audience, LiteracyDimension
+    from orgs.models import HazardClass, HazardFactor, Industry
+
+    lookups: dict[str, tuple[QuerySet[Any], str]] = {
+        "hazard": (HazardClass.objects.all(), "code"),
+        "factor": (HazardFactor.objects.select_related("hazard_class"), "pk"),
+        "industry": (Industry.objects.filter(level=1), "code"),
+        "audience": (Audience.objects.all(), "code"),
+        "dimension": (LiteracyDimension.objects.all(), "code"),
+        "tag": (Tag.objects.all(), "slug"),
+    }
+    found: dict[str, Any] = {}
+    for name, (queryset, key) in lookups.items():
+        raw = params.get(name)
+        if raw in (None, ""):
+            continue
+        if key == "pk" and not str(raw).isdigit():
+            raise Http404(_("没有这个筛选条件"))
+        item = queryset.filter(**{key: raw}).first()
+        if item is None:
+            raise Http404(_("没有这个筛选条件"))
+        found[name] = item
+    return ArticleFilters(**found)
+
+
+def articles_in(index: KnowledgeIndexPage | None) -> QuerySet[ArticlePage]:
+    """Published articles anyone may read: under ``index``, or anywhere with None."""
+    from cms.models import ArticlePage
+
+    articles = ArticlePage.objects.live().public()
+    return articles if index is None else articles.descendant_of(index)
+
+
+def filtered_articles(index: KnowledgeIndexPage | None, filters: ArticleFilters) -> QuerySet[ArticlePage]:
+    articles = articles_in(index)
+    if filters.hazard is not None:
+        # An article tagged with a factor belongs to that factor's class even if the class itself
+        # was not ticked.
+        articles = articles.filter(Q(hazard_classes=filters.hazard) | Q(hazard_factors__hazard_class=filters.hazard))
+    if filters.factor is not None:
+        articles = articles.filter(hazard_factors=filters.factor)
+    if filters.industry is not None:
+        articles = articles.filter(industries=filters.industry)
+    if filters.audience is not None:
+        articles = articles.filter(audiences=filters.audience)
+    if filters.dimension is not None:
+        articles = articles.filter(dimensions=filters.dimension)
+    if filters.tag is not None:
+        articles = articles.filter(tags=filters.tag)
+    return articles.distinct() if filters.active else articles
+
+
+def with_thumbnails(articles: QuerySet[ArticlePage]) -> QuerySet[ArticlePage]:
+    images = get_image_model().objects.prefetch_renditions(LIST_THUMBNAIL, "fill-480x320")
+    return articles.defer_streamfields().prefetch_related(Prefetch("cover", queryset=images))
+
+
+def _page_of(items: Sequence[Any] | QuerySet[Any], params: Mapping[str, str], per_page: int) -> Page:
+    paginator = Paginator(items, per_page)
+    number = params.get("page") or 1
+    try:
+        return paginator.page(number)
+    except InvalidPage as error:
+        raise Http404(_("没有这一页")) from error
+
+
+@dataclass
+class FacetChoice:
+    label: str
+    url: str
+    selected: bool
+
+
+@dataclass
+class KnowledgeListing:
+    filters: ArticleFilters
+    page: Page
+    facets: dict[str, list[FacetChoice]] = field(default_factory=dict)
+
+    def page_url(self, number: int) -> str:
+        params = self.filters.params()
+        params["page"] = str(number)
+        return f"?{urlencode(params)}"
+
+    @property
+    def previous_url(self) -> str | None:
+        return self.page_url(self.page.previous_page_number()) if self.page.has_previous() else None
+
+    @property
+    def next_url(self) -> str | None:
+        return self.page_url(self.page.next_page_number()) if self.page.has_next() else None
+
+    @property
+    def clear_url(self) -> str:
+        return "?"
+
+
+def _facets(filters: ArticleFilters) -> dict[str, list[FacetChoice]]:
+    from cms.models import Audience, LiteracyDimension
+    from orgs.models import HazardClass, Industry
+
+    def choices(name: str, items: QuerySet[Any]) -> list[FacetChoice]:
+        current = getattr(filters, name)
+        return [
+            FacetChoice(
+                label=str(item),
+                url=filters.url(**{name: None if current == item else item}),
+                selected=current == item,
+            )
+            for item in items
+        ]
+
+    return {
+        "hazard": choices("hazard", HazardClass.objects.all()),
+        "dimension": choices("dimension", LiteracyDimension.objects.all()),
+        "audience": choices("audience", Audience.objects.all()),
+        "industry": [
+            FacetChoice(label=item.name, url=filters.url(industry=None if filters.industry == item else item),
+                        selected=filters.industry == item)
+            for item in Industry.objects.filter(level=1, articles__live=True).distinct()
+        ],
+    }
+
+
+def knowledge_listing(index: KnowledgeIndexPage, params: Mapping[str, str]) -> KnowledgeListing:
+    filters = article_filters(params)
+    articles = with_thumbnails(filtered_articles(index, filters)).order_by("-first_published_at", "-pk")
+    return KnowledgeListing(filters=filters, page=_page_of(articles, params, ARTICLES_PER_PAGE), facets=_facets(filters))
+
+
+@dataclass
+class SearchHit:
+    article: ArticlePage
+    title_html: SafeString
+    excerpt_html: SafeString
+
+
+@dataclass
+class KnowledgeSearch:
+    query: str
+    terms: list[str]
+    filters: ArticleFilters
+    page: Page | None
+    count: int
+
+    def page_url(self, number: int) -> str:
+        params = {"q": self.query, **self.filters.params(), "page": str(number)}
+        return f"?{urlencode(params)}"
+
+    @property
+    def previous_url(self) -> str | None:
+        if self.page is None or not self.page.has_previous():
+            return None
+        return self.page_url(self.page.previous_page_number())
+
+    @property
+    def next_url(self) -> str | None:
+        if self.page is None or not self.page.has_next():
+            return None
+        return self.page_url(self.page.next_page_number())
+
+    @property
+    def hits(self) -> list[SearchHit]:
+        return list(self.page.object_list) if self.page is not None else []
+
+
+class RankedResults:
+    """A sequence over search results for the paginator: the first RERANK_WINDOW in our order,
+    the rest in the backend's."""
+
+    def __init__(self, results: Any, terms: list[str]) -> None:
+        self.results = results
+        self.terms = terms
+        self._window: list[ArticlePage] | None = None
+        self._count: int | None = None
+
+    def __len__(self) -> int:
+        if self._count is None:
+            window = self.window()
+            self._count = len(window) if len(window) < RERANK_WINDOW else self.results.count()
+        return self._count
+
+    count = __len__
+
+    def window(self) -> list[ArticlePage]:
+        if self._window is None:
+            candidates = list(self.results[:RERANK_WINDOW])
+            # Stable sort: within a tier the backend's relevance order stands.
+            candidates.sort(key=lambda article: -title_first_score(article, self.terms))
+            self._window = candidates
+        return self._window
+
+    def __getitem__(self, item: slice) -> list[ArticlePage]:
+        start, stop = item.start or 0, item.stop
+        if stop is not None and stop <= RERANK_WINDOW:
+            return self.window()[start:stop]
+        return list(self.results[start:stop])
+
+
+def title_first_score(article: ArticlePage, terms: list[str]) -> int:
+    title = article.title.lower()
+    summary = article.summary.lower()
+    return sum(4 for term in terms if term in title) + sum(1 for term in terms if term in summary)
+
+
+def search_articles(articles: QuerySet[ArticlePage], query: str) -> Any:
+    """Backend search over ``articles`` with every n-gram of ``query`` required, best first."""
+    tokens = query_tokens(query)
+    return articles.defer_streamfields().search(PlainText(" ".join(tokens), operator="and"), order_by_relevance=True)
+
+
+def ranked_search(index: KnowledgeIndexPage | None, query: str, filters: ArticleFilters) -> RankedResults:
+    """Articles matching every n-gram of ``query`` within the filters, titles first."""
+    articles = articles_in(index)
+    if filters.active:
+        # Search backends only filter on indexed fields: narrow by id to the filtered articles.
+        articles = articles.filter(pk__in=filtered_articles(index, filters).values("pk"))
+    return RankedResults(search_articles(articles, query), query_terms(query))
+
+
+def search_query(params: Mapping[str, str]) -> str:
+    return (params.get("q") or "").strip()[:MAX_QUERY_CHARS]
+
+
+def knowledge_search(index: KnowledgeIndexPage, params: Mapping[str, str]) -> KnowledgeSearch:
+    query = search_query(params)
+    filters = article_filters(params)
+    terms = query_terms(query)
+    if not query_tokens(query):
+        return KnowledgeSearch(query=query, terms=terms, filters=filters, page=None, count=0)
+    ranked = ranked_search(index, query, filters)
+    page = _page_of(ranked, params, RESULTS_PER_PAGE)
+    page.object_list = search_hits(list(page.object_list), terms)
+    return KnowledgeSearch(query=query, terms=terms, filters=filters, page=page, count=len(ranked))
+
+
+def search_hits(articles: list[ArticlePage], terms: list[str]) -> list[SearchHit]:
+    from cms.models import ArticlePage
+
+    bodies = dict(ArticlePage.objects.filter(pk__in=[a.pk for a in articles]).values_list("pk", "body"))
+    hits = []
+    for article in articles:
+        body_text = plain_text(bodies.get(article.pk))
+        source = body_text if any(term in body_text.lower() for term in terms) else article.summary
+        hits.append(SearchHit(
+            article=article,
+            title_html=mark_safe(highlight(article.title, terms)),  # noqa: S308 - highlight() escapes
+            excerpt_html=mark_safe(highlight(source, terms, limit=90)),  # noqa: S308 - highlight() escapes
+        ))
+    return hits
+
+
+def plain_text(body: Any) -> str:
+    """The text of a StreamField value, as the search index sees it."""
+    if body is None:
+        return ""
+    return " ".join(str(part) for part in body.stream_block.get_searchable_content(body) if part)
+
+
+def reading_minutes(article: ArticlePage) -> int:
+    units = len(_WORDS.findall(article.summary + " " + plain_text(article.body)))
+    return max(1, math.ceil(units / CHARS_PER_MINUTE))
+
+
+def editor_related(article: ArticlePage) -> list[ArticlePage]:
+    """The live articles an editor linked in the body's "相关文章" block, in their order."""
+    from cms.models import ArticlePage
+
+    ids = [
+        page.pk
+        for block in article.body
+        if block.block_type == "related"
+        for page in block.value["articles"]
+        if page is not None and page.pk != article.pk
+    ]
+    live = {page.pk: page for page in ArticlePage.objects.live().public().filter(pk__in=ids)}
+    return [live[pk] for pk in dict.fromkeys(ids) if pk in live]
+
+
+def related_articles(article: ArticlePage, limit: int = RELATED_LIMIT) -> list[ArticlePage]:
+    """Other articles sharing the most tags with this one: hazard factors count most, then hazard
+    classes, then literacy dimensions. Articles the editor already linked in the body are left out."""
+    from cms.models import ArticlePage
+
+    factors = list(article.hazard_factors.values_list("pk", flat=True))
+    classes = list(article.hazard_classes.values_list("pk", flat=True))
+    dimensions = list(article.dimensions.values_list("pk", flat=True))
+    shared = (
+        Count("hazard_factors", filter=Q(hazard_factors__in=factors), distinct=True) * 4
+        + Count("hazard_classes", filter=Q(hazard_classes__in=classes), distinct=True) * 2
+        + Count("dimensions", filter=Q(dimensions__in=dimensions), distinct=True)
+    )
+    linked = [page.pk for page in editor_related(article)]
+    others = (
+        with_thumbnails(ArticlePage.objects.live().public())
+        .exclude(pk__in=[article.pk, *linked])
+        .filter(Q(hazard_factors__in=factors) | Q(hazard_classes__in=classes) | Q(dimensions__in=dimensions))
+        .annotate(shared=shared)
+        .order_by("-shared", "-first_published_at", "-pk")
+    )
+    return list(others[:limit])
+
+
+def article_qr_svg(url: str) -> str:
+    """An SVG QR code of ``url``, for posters and screens in the workshop."""
+    import qrcode
+    import qrcode.image.svg
+
+    key = f"cms:qr:{url}"
+    svg = cache.get(key)
+    if svg is None:
+        image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=2)
+        svg = image.to_string(encoding="unicode")
+        cache.set(key, svg, 24 * 3600)
+    return svg
