@@ -111,25 +111,25 @@ def seed_knowledge_base(*, path: Path = DEMO_ARTICLES, now: dt.datetime | None =
     now = now or timezone.now()
     data = load_articles(path)
     pages: dict[str, ArticlePage] = {}
-    created = 0
-    for position, item in enumerate(data):
+    new: list[str] = []
+    for item in data:
         page = ArticlePage.objects.child_of(index).filter(slug=item["slug"]).first()
         if page is None:
             page = _article_create(index, item)
-            created += 1
-            # Spread publication over the past year so that the list has a history.
-            published = now - dt.timedelta(days=7 * (len(data) - position), hours=position)
-            ArticlePage.objects.filter(pk=page.pk).update(first_published_at=published, last_published_at=published)
+            new.append(item["slug"])
         pages[item["slug"]] = page
     for item in data:
         related = [pages[slug].pk for slug in item.get("related", []) if slug in pages]
         page = pages[item["slug"]]
-        if related and not any(block.block_type == "related" for block in page.body):
+        if item["slug"] in new and related:
             block = page.body.stream_block.child_blocks["related"]
             page.body.append(("related", block.to_python({"title": "延伸阅读", "articles": related})))
-            revision = page.save_revision()
-            revision.publish()
-    return {"articles": len(pages), "articles_created": created}
+            page.save_revision().publish()
+    for position, slug in enumerate(new):
+        # Spread publication over the past months so that the list has a history.
+        published = now - dt.timedelta(days=7 * (len(new) - position), hours=position)
+        ArticlePage.objects.filter(pk=pages[slug].pk).update(first_published_at=published, last_published_at=published)
+    return {"articles": len(pages), "articles_created": len(new)}
 
 
 def _article_create(index: KnowledgeIndexPage, item: dict[str, Any]) -> ArticlePage:

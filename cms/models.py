@@ -44,10 +44,12 @@ class HomePage(Page):
         verbose_name_plural = _("首页")
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from cms.selectors import knowledge_teaser
         from orgs.selectors import next_steps_for
 
         context = super().get_context(request, *args, **kwargs)
         context["next_steps"] = next_steps_for(request.user)
+        context["knowledge"] = knowledge_teaser()
         return context
 
 

@@ -12,7 +12,8 @@ from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.core.paginator import InvalidPage, Page, Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -128,6 +129,23 @@ def filtered_articles(index: KnowledgeIndexPage | None, filters: ArticleFilters)
     if filters.tag is not None:
         articles = articles.filter(tags=filters.tag)
     return articles.distinct() if filters.active else articles
+
+
+@dataclass
+class KnowledgeTeaser:
+    index: KnowledgeIndexPage
+    latest: list[ArticlePage]
+
+
+def knowledge_teaser(count: int = 3) -> KnowledgeTeaser | None:
+    """The knowledge base and its newest articles, for the home page."""
+    from cms.models import KnowledgeIndexPage
+
+    index = KnowledgeIndexPage.objects.live().public().first()
+    if index is None:
+        return None
+    latest = list(with_thumbnails(articles_in(index)).order_by("-first_published_at", "-pk")[:count])
+    return KnowledgeTeaser(index=index, latest=latest)
 
 
 def with_thumbnails(articles: QuerySet[ArticlePage]) -> QuerySet[ArticlePage]:
@@ -362,19 +380,24 @@ def related_articles(article: ArticlePage, limit: int = RELATED_LIMIT) -> list[A
     classes, then literacy dimensions. Articles the editor already linked in the body are left out."""
     from cms.models import ArticlePage
 
-    factors = list(article.hazard_factors.values_list("pk", flat=True))
-    classes = list(article.hazard_classes.values_list("pk", flat=True))
-    dimensions = list(article.dimensions.values_list("pk", flat=True))
-    shared = (
-        Count("hazard_factors", filter=Q(hazard_factors__in=factors), distinct=True) * 4
-        + Count("hazard_classes", filter=Q(hazard_classes__in=classes), distinct=True) * 2
-        + Count("dimensions", filter=Q(dimensions__in=dimensions), distinct=True)
-    )
     linked = [page.pk for page in editor_related(article)]
+    # One subquery per kind of tag: joining three many-to-many tables at once multiplies rows.
+    overlaps = [
+        (ArticlePage.hazard_factors.through, "hazardfactor_id", article.hazard_factors.values("pk"), 4),
+        (ArticlePage.hazard_classes.through, "hazardclass_id", article.hazard_classes.values("pk"), 2),
+        (ArticlePage.dimensions.through, "literacydimension_id", article.dimensions.values("pk"), 1),
+    ]
+    shared: Any = Value(0)
+    sharing = Q(pk__in=[])
+    for through, column, values, weight in overlaps:
+        rows = through.objects.filter(**{f"{column}__in": values})
+        count = rows.filter(articlepage_id=OuterRef("pk")).values("articlepage_id").annotate(n=Count("*")).values("n")
+        shared = shared + Coalesce(Subquery(count[:1]), 0) * weight
+        sharing |= Q(pk__in=rows.values("articlepage_id"))
     others = (
         with_thumbnails(ArticlePage.objects.live().public())
         .exclude(pk__in=[article.pk, *linked])
-        .filter(Q(hazard_factors__in=factors) | Q(hazard_classes__in=classes) | Q(dimensions__in=dimensions))
+        .filter(sharing)
         .annotate(shared=shared)
         .order_by("-shared", "-first_published_at", "-pk")
     )

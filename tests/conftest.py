@@ -23,6 +23,7 @@ from django.utils import translation
 from cms.services import EDITOR_GROUP, REVIEWER_GROUP
 from orgs.models import Employer, EmployerAdmin, Evaluator, HazardFactor, Region, User, Worker
 from tests.factories import EmployerFactory, UserFactory, WorkerFactory
+from tests.knowledge import kb_index, make_article  # noqa: F401  (fixtures for every test folder)
 
 PASSWORD = "pass-Word-123"
 

@@ -73,10 +73,47 @@ def test_home_requests_smoke(quick_rows: tuple[int, dict[str, dict[str, Any]]]) 
     assert row["ours"].endswith("req/s") and row["reference"].endswith("req/s")
 
 
+def test_kb_article_requests_smoke(quick_rows: tuple[int, dict[str, dict[str, Any]]]) -> None:
+    _status, rows = quick_rows
+    row = rows["kb_article_requests"]
+
+    if row["skipped"]:
+        pytest.skip(row["skipped"])  # only when no port can be bound on this machine
+    assert not row["error"]
+    assert row["details"]["requests"] >= 100
+    assert row["ratio"] > 0 and row["goal"] == "≥ 0.8"
+    assert row["ours"].endswith("req/s") and row["reference"].endswith("req/s")
+    fixture = row["details"]["fixture"]
+    # A real article: cover, several blocks including the editor's related articles, tags.
+    assert fixture["article_has_cover"] and fixture["article_tags"]
+    assert len(fixture["article_blocks"]) >= 3 and "related" in fixture["article_blocks"]
+    assert fixture["bare_template"] == "wagtailcore/page.html"
+    assert row["details"]["article_bytes"] > row["details"]["bare_bytes"]
+
+
+def test_kb_search_smoke(quick_rows: tuple[int, dict[str, dict[str, Any]]]) -> None:
+    _status, rows = quick_rows
+    row = rows["kb_search"]
+
+    assert not row["error"]
+    details = row["details"]
+    assert details["size"] == 200
+    assert len(details["queries"]) >= 30
+    assert details["searches"] == len(details["queries"]) * details["repeat"]
+    assert row["ratio"] > 0 and row["goal"] == "p95 < 100 ms"
+    assert row["ours"].startswith("p95 ") and row["reference"].startswith("p95 ")
+    # Both find the same articles for a plain word, everything for 职业 and nothing for the query
+    # no article contains; ours never finds fewer than the substring scan.
+    assert details["ours_count"]["噪声"] == details["reference_count"]["噪声"] > 0
+    assert details["ours_count"]["职业"] == details["reference_count"]["职业"] == 200
+    assert details["ours_count"]["火星探测器"] == details["reference_count"]["火星探测器"] == 0
+    assert details["fewer_matches_than_reference"] == []
+
+
 def test_the_entry_point_exits_cleanly(quick_rows: tuple[int, dict[str, dict[str, Any]]]) -> None:
     status, rows = quick_rows
 
-    assert set(rows) == {"roster_import", "home_requests"}
+    assert set(rows) == {"roster_import", "home_requests", "kb_article_requests", "kb_search"}
     assert status == 0, {name: row["error"] for name, row in rows.items()}
 
 
