@@ -383,14 +383,15 @@ def related_articles(article: ArticlePage, limit: int = RELATED_LIMIT) -> list[A
     linked = [page.pk for page in editor_related(article)]
     # One subquery per kind of tag: joining three many-to-many tables at once multiplies rows.
     overlaps = [
-        (ArticlePage.hazard_factors.through, "hazardfactor_id", article.hazard_factors.values("pk"), 4),
-        (ArticlePage.hazard_classes.through, "hazardclass_id", article.hazard_classes.values("pk"), 2),
-        (ArticlePage.dimensions.through, "literacydimension_id", article.dimensions.values("pk"), 1),
+        (ArticlePage.hazard_factors.through, "hazardfactor_id", article.hazard_factors.all(), 4),
+        (ArticlePage.hazard_classes.through, "hazardclass_id", article.hazard_classes.all(), 2),
+        (ArticlePage.dimensions.through, "literacydimension_id", article.dimensions.all(), 1),
     ]
     shared: Any = Value(0)
     sharing = Q(pk__in=[])
-    for through, column, values, weight in overlaps:
-        rows = through.objects.filter(**{f"{column}__in": values})
+    for through, column, tags, weight in overlaps:
+        # The tags as a list of keys: a preview holds them in memory, not in the database.
+        rows = through.objects.filter(**{f"{column}__in": [tag.pk for tag in tags]})
         count = rows.filter(articlepage_id=OuterRef("pk")).values("articlepage_id").annotate(n=Count("*")).values("n")
         shared = shared + Coalesce(Subquery(count[:1]), 0) * weight
         sharing |= Q(pk__in=rows.values("articlepage_id"))

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from wagtail.models import Page
 
 from tests.conftest import Personas
+from tests.knowledge import ArticleMaker
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +67,10 @@ def test_it_refuses_to_redirect_the_language_switch_elsewhere() -> None:
     response = Client().get("/i18n/choose/en/?next=https://evil.example/")
     assert response["Location"] == "/"
     assert Client().get("/i18n/choose/xx/").status_code == 302
+
+
+def test_it_leads_everyone_to_the_knowledge_base(make_article: ArticleMaker, personas: Personas) -> None:
+    make_article("耳塞怎么戴")
+    for client in (Client(), personas.client(personas.worker_user)):
+        page = client.get("/").content.decode()
+        assert "职业健康科普知识库" in page and "耳塞怎么戴" in page and 'href="/kb/"' in page

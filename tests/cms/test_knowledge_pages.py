@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cms.models import ArticlePage, KnowledgeIndexPage
 from orgs.models import HazardFactor
+from tests.conftest import Personas
 from tests.knowledge import ArticleMaker
 
 pytestmark = pytest.mark.django_db
@@ -220,3 +221,16 @@ def test_the_article_fragment_is_cached_until_the_next_revision(make_article: Ar
     article.body = '[{"type": "paragraph", "value": "<p>第二版</p>"}]'
     article.save_revision().publish()
     assert "第二版" in client.get(article.url).content.decode()
+
+
+def test_nobody_outside_the_editorial_groups_reaches_a_draft(make_article: ArticleMaker, personas: Personas) -> None:
+    draft = make_article("还在写的草稿", publish=False)
+    for user in (None, personas.worker_user, personas.employer_admin, personas.evaluator, personas.outsider):
+        client = personas.client(user)
+        assert client.get(draft.url or f"/kb/{draft.slug}/").status_code == 404
+        for admin_url in (f"/admin/pages/{draft.pk}/edit/", f"/admin/pages/{draft.pk}/view_draft/"):
+            response = client.get(admin_url)
+            assert response.status_code in (302, 403), (user, admin_url)
+            assert "还在写的草稿" not in response.content.decode()
+    for user in (personas.editor, personas.reviewer):
+        assert personas.client(user).get(f"/admin/pages/{draft.pk}/view_draft/").status_code == 200
