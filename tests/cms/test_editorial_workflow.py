@@ -64,6 +64,14 @@ class EditorialWorkflowTests(WagtailPageTestCase):
         self.assertAllowedParentPageTypes(ArticlePage, {KnowledgeIndexPage})
         self.assertAllowedSubpageTypes(KnowledgeIndexPage, {ArticlePage})
 
+    def test_the_editor_gets_the_article_form_with_its_tag_tab(self) -> None:
+        self.client.force_login(self.editor)
+        response = self.client.get(self.add_url())
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, 'name="hazard_factors"')
+        self.assertContains(response, "职业健康法律知识")
+        self.assertNotContains(response, 'name="action-publish"')
+
     def test_a_reviewer_can_create_and_publish_an_article_at_once(self) -> None:
         self.client.force_login(self.reviewer)
         self.assertCanCreate(self.index, ArticlePage, article_form("耳塞怎么戴", "earplugs"))
