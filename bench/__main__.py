@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import home_requests, roster_import
+from bench import home_requests, kb_article_requests, kb_search, roster_import
 from bench.common import (
     RESULTS_DIR,
     BenchError,
@@ -33,6 +33,8 @@ from bench.common import (
 BENCHMARKS: dict[str, tuple[Callable[..., Row], str]] = {
     roster_import.NAME: (roster_import.run, roster_import.GOAL),
     home_requests.NAME: (home_requests.run, home_requests.GOAL),
+    kb_article_requests.NAME: (kb_article_requests.run, kb_article_requests.GOAL),
+    kb_search.NAME: (kb_search.run, kb_search.GOAL),
 }
 
 

@@ -62,6 +62,17 @@ def median(values: Sequence[float]) -> float:
     return float(statistics.median(values))
 
 
+def percentile(values: Sequence[float], share: float) -> float:
+    """The value below which `share` (0–1) of the values lie, interpolated between neighbours."""
+    ordered = sorted(values)
+    if not ordered:
+        raise ValueError("percentile of no values")
+    position = (len(ordered) - 1) * share
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
 def database_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
 

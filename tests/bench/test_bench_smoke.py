@@ -80,7 +80,8 @@ def test_kb_article_requests_smoke(quick_rows: tuple[int, dict[str, dict[str, An
     if row["skipped"]:
         pytest.skip(row["skipped"])  # only when no port can be bound on this machine
     assert not row["error"]
-    assert row["details"]["requests"] >= 100
+    # The article is served at about half the bare page's rate, so fewer requests fit in the second.
+    assert row["details"]["requests"] >= 50
     assert row["ratio"] > 0 and row["goal"] == "≥ 0.8"
     assert row["ours"].endswith("req/s") and row["reference"].endswith("req/s")
     fixture = row["details"]["fixture"]
