@@ -46,7 +46,7 @@ class ArticleSerializer(serializers.ModelSerializer):
     def get_cover(self, article: ArticlePage) -> str | None:
         if article.cover is None:
             return None
-        rendition = article.cover.get_rendition("fill-480x320|format-webp")
+        rendition = article.cover.get_rendition(selectors.API_COVER)
         request = self.context.get("request")
         return request.build_absolute_uri(rendition.url) if request else rendition.url
 

@@ -21,6 +21,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from cms.blocks import BodyBlock
+from cms.caching import allow_anonymous_cache
 from cms.search import NgramSearchField
 
 
@@ -42,6 +43,10 @@ class HomePage(Page):
     class Meta:
         verbose_name = _("首页")
         verbose_name_plural = _("首页")
+
+    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        allow_anonymous_cache(request)
+        return super().serve(request, *args, **kwargs)
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         from cms.selectors import knowledge_teaser
@@ -85,6 +90,10 @@ class LiteracyDimension(models.Model):
         return self.name
 
 
+# The listing's own parameters (cms.selectors.FILTER_NAMES and the page number).
+LISTING_QUERY_NAMES = frozenset({"hazard", "factor", "industry", "audience", "dimension", "tag", "page"})
+
+
 class KnowledgeIndexPage(RoutablePageMixin, Page):
     """职业健康科普知识库: lists its articles with filters, and searches them."""
 
@@ -104,6 +113,7 @@ class KnowledgeIndexPage(RoutablePageMixin, Page):
         from cms import selectors
 
         listing = selectors.knowledge_listing(self, request.GET)
+        allow_anonymous_cache(request, query_names=LISTING_QUERY_NAMES)
         return self.render(request, context_overrides={"listing": listing})
 
     @path("search/", name="search")
@@ -180,6 +190,7 @@ class ArticlePage(RoutablePageMixin, Page):
 
     @path("")
     def article(self, request: HttpRequest) -> TemplateResponse:
+        allow_anonymous_cache(request)
         return self.render(request)
 
     @path("qr/", name="qr")

@@ -1,52 +1,32 @@
-"""The site root for anonymous visitors, served from the cache; the language switch."""
+"""Page serving with the anonymous-visitor cache; the language switch."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from wagtail import views as wagtail_views
 
-ANONYMOUS_HOME_SECONDS = 300
-# Cookies that make a visitor's page personal (a session, pending messages); without them every
-# visitor gets the same home page.
-_PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
+from cms.caching import ANONYMOUS_PAGE_SECONDS, PERSONAL_COOKIES, anonymous_page_key, is_cacheable
 
 
-_GENERATION_KEY = "cms:anonymous-home:generation"
-
-
-def anonymous_home_key(language: str, host: str) -> str:
-    # A generation number in the key lets one cache write forget the page for every host and
-    # language at once (see cms.signal_handlers).
-    generation = cache.get_or_set(_GENERATION_KEY, 1, timeout=None)
-    return f"cms:anonymous-home:{generation}:{host}:{language}"
-
-
-def forget_anonymous_home() -> None:
-    try:
-        cache.incr(_GENERATION_KEY)
-    except ValueError:
-        cache.set(_GENERATION_KEY, 1, timeout=None)
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """Wagtail serves "/"; for anonymous visitors the rendered page is kept for a few minutes,
-    because routing and rendering the same page for every visitor costs far more than the page."""
-    personal = any(name in request.COOKIES for name in _PERSONAL_COOKIES)
-    if request.method != "GET" or personal or request.GET:
-        return wagtail_views.serve(request, "")
-    key = anonymous_home_key(translation.get_language(), request.get_host())
+def serve(request: HttpRequest, path: str = "") -> HttpResponse:
+    """Wagtail's page serving, with a whole-page cache for anonymous visitors (cms.caching)."""
+    personal = any(name in request.COOKIES for name in PERSONAL_COOKIES)
+    if request.method != "GET" or personal:
+        return wagtail_views.serve(request, path)
+    key = anonymous_page_key(request)
     cached = cache.get(key)
     if cached is not None:
-        return HttpResponse(cached, content_type="text/html; charset=utf-8")
-    response = wagtail_views.serve(request, "")
+        content, content_type = cached
+        return HttpResponse(content, content_type=content_type)
+    response = wagtail_views.serve(request, path)
     if hasattr(response, "render"):
         response.render()
-    if response.status_code == 200 and not request.user.is_authenticated and not response.cookies:
-        cache.set(key, response.content, ANONYMOUS_HOME_SECONDS)
+    if (response.status_code == 200 and is_cacheable(request) and not request.user.is_authenticated
+            and not response.cookies):
+        cache.set(key, (response.content, response["Content-Type"]), ANONYMOUS_PAGE_SECONDS)
     return response
 
 

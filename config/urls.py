@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -41,4 +41,10 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-urlpatterns += [path("", cms_views.home, name="home"), path("", include(wagtail_urls))]
+# Pages go through cms.views.serve (Wagtail's serve plus the anonymous-visitor cache); Wagtail's
+# own patterns stay for its utility views and for reversing "wagtail_serve".
+urlpatterns += [
+    path("", cms_views.serve, name="home"),
+    re_path(wagtail_urls.serve_pattern, cms_views.serve),
+    path("", include(wagtail_urls)),
+]

@@ -38,13 +38,13 @@ def default_language() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def fresh_home_cache() -> Iterator[None]:
-    """The anonymous home page is cached in Redis; each test renders its own."""
-    from cms.signal_handlers import forget_anonymous_home
+def fresh_page_cache() -> Iterator[None]:
+    """Anonymous visitors' pages are cached in Redis; each test renders its own."""
+    from cms.caching import forget_anonymous_pages
 
-    forget_anonymous_home()
+    forget_anonymous_pages()
     yield
-    forget_anonymous_home()
+    forget_anonymous_pages()
 
 
 @dataclass

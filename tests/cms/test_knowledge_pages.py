@@ -234,3 +234,38 @@ def test_nobody_outside_the_editorial_groups_reaches_a_draft(make_article: Artic
             assert "还在写的草稿" not in response.content.decode()
     for user in (personas.editor, personas.reviewer):
         assert personas.client(user).get(f"/admin/pages/{draft.pk}/view_draft/").status_code == 200
+
+
+def test_anonymous_readers_get_articles_and_listings_from_the_page_cache(make_article: ArticleMaker,
+                                                                         kb_index: KnowledgeIndexPage) -> None:
+    article = make_article("噪声与听力", body="第一版", hazards=("physical",))
+    client = Client()
+    for url in (article.url, kb_index.url + "?hazard=physical"):
+        first = client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            second = client.get(url)
+        assert second.content == first.content
+        assert len(queries) == 0, url
+
+
+def test_the_page_cache_ignores_junk_parameters_search_and_signed_in_readers(
+        make_article: ArticleMaker, kb_index: KnowledgeIndexPage, personas: Personas) -> None:
+    article = make_article("噪声与听力", body="噪声")
+    for client, url in ((Client(), article.url + "?utm=x"), (Client(), kb_index.url + "?junk=1"),
+                        (Client(), kb_index.url + "search/?q=噪声"), (personas.client(personas.worker_user), article.url)):
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        assert len(queries) > 0, url
+
+
+def test_the_page_cache_forgets_unpublished_and_deleted_articles(make_article: ArticleMaker) -> None:
+    gone = make_article("下线的文章")
+    deleted = make_article("删除的文章")
+    client = Client()
+    assert client.get(gone.url).status_code == 200 and client.get(deleted.url).status_code == 200
+    gone.unpublish()
+    url = deleted.url
+    deleted.delete()
+    assert client.get(gone.url).status_code == 404
+    assert client.get(url).status_code == 404
