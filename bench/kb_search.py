@@ -1,8 +1,9 @@
 """kb_search: latency of the knowledge-base search over 10,000 published articles, against a naive scan.
 
 Ours is what the search page runs, `cms.selectors.knowledge_search(index, {"q": query})`: n-gram
-full-text search in Wagtail's PostgreSQL database backend, re-ranking of the best matches (titles
-first), the count, and highlighting of the first page of results. The reference is the naive way
+matching in Wagtail's own index table through an expression index (cms.selectors.IndexedSearch),
+re-ranking of the best matches (titles first), the count (up to 1,000), and highlighting of the
+first page of results. The reference is the naive way
 on the same articles: `title icontains OR summary icontains OR body::text icontains` for each
 word of the query, newest first, with the same count, the same first page and the same
 highlighting, so the difference is the matching alone.
@@ -27,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 from bench.common import Row, child_env, median, percentile, run_child
 from bench.kb_fixtures import search_index_slug
 from bench.server import SETTINGS, media_env
+
+RESULT_CAP = 1000  # cms.selectors.RESULT_CAP; the orchestrating process does not import Django
 
 if TYPE_CHECKING:
     from cms.models import KnowledgeIndexPage
@@ -70,8 +73,9 @@ def run(*, quick: bool, database_url: str) -> Row:
     reference_p95, reference_p50 = percentile(reference, 0.95), percentile(reference, 0.5)
     slowest = sorted(measured["ours_ms"], key=lambda query: -median(measured["ours_ms"][query]))[:3]
     # A search that finds fewer articles than a substring scan would be fast for the wrong reason.
+    # Ours counts up to RESULT_CAP ("more than 1000"), so the scan's count is compared up to that.
     missed = [query for query in QUERIES if " " not in query
-              and measured["ours_count"][query] < measured["reference_count"][query]]
+              and measured["ours_count"][query] < min(measured["reference_count"][query], RESULT_CAP)]
     built_text = "reused" if built["reused"] else f"built in {built['seconds']:.0f} s"
     slowest_text = ", ".join(f"{query} {median(measured['ours_ms'][query]):.0f} ms" for query in slowest)
     counts_text = ", ".join(f"{query} {measured['ours_count'][query]:,}/{measured['reference_count'][query]:,}"
