@@ -10,6 +10,8 @@ the key, so every cached page is forgotten at once.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
@@ -37,7 +39,9 @@ def is_cacheable(request: HttpRequest) -> bool:
 
 def anonymous_page_key(request: HttpRequest) -> str:
     generation = cache.get_or_set(_GENERATION_KEY, 1, timeout=None)
-    return f"cms:anonymous-page:{generation}:{request.get_host()}:{translation.get_language()}:{request.get_full_path()}"
+    # Hashed: an address can be longer than any cache backend's key limit.
+    address = hashlib.sha256(f"{request.get_host()}|{request.get_full_path()}".encode()).hexdigest()
+    return f"cms:anonymous-page:{generation}:{translation.get_language()}:{address}"
 
 
 def forget_anonymous_pages() -> None:
