@@ -58,36 +58,35 @@ class HomePage(Page):
         return context
 
 
-class Audience(models.Model):
-    """Who an article is written for (主要负责人 / 管理人员 / 劳动者 / 公众). A fixed list."""
-
-    code = models.SlugField(_("代码"), max_length=20, primary_key=True)
-    name = models.CharField(_("名称"), max_length=20, unique=True)
-    position = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["position"]
-        verbose_name = _("读者对象")
-        verbose_name_plural = pgettext_lazy("plural", "读者对象")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class LiteracyDimension(models.Model):
-    """One of the four dimensions of 职业健康素养, shared by articles, questions and surveys."""
+class FixedTerm(models.Model):
+    """A term of a short national list, loaded by a migration; its code appears in URLs and the API."""
 
     code = models.SlugField(_("代码"), max_length=30, primary_key=True)
     name = models.CharField(_("名称"), max_length=30, unique=True)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        abstract = True
         ordering = ["position"]
-        verbose_name = _("素养维度")
-        verbose_name_plural = pgettext_lazy("plural", "素养维度")
 
     def __str__(self) -> str:
         return self.name
+
+
+class Audience(FixedTerm):
+    """Who an article is written for (主要负责人 / 管理人员 / 劳动者 / 公众)."""
+
+    class Meta(FixedTerm.Meta):
+        verbose_name = _("读者对象")
+        verbose_name_plural = pgettext_lazy("plural", "读者对象")
+
+
+class LiteracyDimension(FixedTerm):
+    """One of the four dimensions of 职业健康素养, shared by articles, questions and surveys."""
+
+    class Meta(FixedTerm.Meta):
+        verbose_name = _("素养维度")
+        verbose_name_plural = pgettext_lazy("plural", "素养维度")
 
 
 # The listing's own parameters (cms.selectors.FILTER_NAMES and the page number).
