@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cms.search import MAX_QUERY_CHARS, highlight, index_tokens, query_terms, query_tokens
 
 
@@ -45,3 +47,17 @@ def test_it_cuts_an_excerpt_around_the_first_match() -> None:
     assert excerpt.startswith("…") and excerpt.endswith("…")
     assert "<mark>听力</mark>" in excerpt
     assert len(excerpt.replace("<mark>", "").replace("</mark>", "")) == 42
+
+
+@pytest.mark.django_db
+def test_postgresql_searches_through_the_expression_index() -> None:
+    from django.db import connection
+
+    from cms.selectors import IndexedSearch, articles_in, search_articles
+
+    engine = search_articles(articles_in(None), "噪声")
+    assert isinstance(engine, IndexedSearch) == (connection.vendor == "postgresql")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'cms_search_document_gin'")
+            assert cursor.fetchone() is not None
