@@ -401,6 +401,17 @@ def search_articles(articles: QuerySet[ArticlePage], query: str) -> IndexedSearc
     return articles.defer_streamfields().search(PlainText(" ".join(tokens), operator="and"), order_by_relevance=True)
 
 
+def matching_article_ids(articles: QuerySet[ArticlePage], query: str) -> list[int]:
+    """Ids of the articles among ``articles`` that match ``query``, best first (up to RESULT_CAP):
+    for the admin's article list, drafts included."""
+    from cms.models import ArticlePage
+
+    if not query_tokens(query):
+        return []
+    candidates = ArticlePage.objects.filter(pk__in=articles.order_by().values("pk"))
+    return _ids_of(search_articles(candidates, query), 0, RESULT_CAP)
+
+
 def ranked_search(index: KnowledgeIndexPage | None, query: str, filters: ArticleFilters) -> RankedResults:
     """Articles matching every n-gram of ``query`` within the filters, titles first."""
     articles = articles_in(index)
