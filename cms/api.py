@@ -83,17 +83,13 @@ class ArticleList(generics.GenericAPIView):
         params = request.query_params
         filters = selectors.article_filters(params)
         query = selectors.search_query(params)
-        articles: Any
-        if query_tokens(query):
-            articles = selectors.ranked_search(None, query, filters)
-        else:
-            articles = selectors.with_thumbnails(selectors.filtered_articles(None, filters)).order_by(
-                "-first_published_at", "-pk"
-            )
+        searching = bool(query_tokens(query))
+        articles: Any = (selectors.ranked_search(None, query, filters) if searching
+                         else selectors.newest_articles(None, filters))
         page = list(self.paginate_queryset(articles) or [])
         prefetch_related_objects(page, *ARTICLE_RELATIONS)
         context = self.get_serializer_context()
-        if query_tokens(query):
+        if searching:
             context["hits"] = {hit.article.pk: hit for hit in selectors.search_hits(page, query_terms(query))}
         serializer = ArticleSerializer(page, many=True, context=context)
         return self.get_paginated_response(serializer.data)

@@ -89,10 +89,6 @@ class LiteracyDimension(FixedTerm):
         verbose_name_plural = pgettext_lazy("plural", "素养维度")
 
 
-# The listing's own parameters (cms.selectors.FILTER_NAMES and the page number).
-LISTING_QUERY_NAMES = frozenset({"hazard", "factor", "industry", "audience", "dimension", "tag", "page"})
-
-
 class KnowledgeIndexPage(RoutablePageMixin, Page):
     """职业健康科普知识库: lists its articles with filters, and searches them."""
 
@@ -112,7 +108,7 @@ class KnowledgeIndexPage(RoutablePageMixin, Page):
         from cms import selectors
 
         listing = selectors.knowledge_listing(self, request.GET)
-        allow_anonymous_cache(request, query_names=LISTING_QUERY_NAMES)
+        allow_anonymous_cache(request, query_names=selectors.LISTING_QUERY_NAMES)
         return self.render(request, context_overrides={"listing": listing})
 
     @path("search/", name="search")

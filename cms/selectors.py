@@ -3,6 +3,7 @@ search with highlighting, related articles, reading time and share QR codes."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -47,6 +48,8 @@ RESULT_CAP = 1000
 LIST_THUMBNAIL = "fill-240x160|format-webp"
 API_COVER = "fill-480x320|format-webp"
 FILTER_NAMES = ("hazard", "factor", "industry", "audience", "dimension", "tag")
+# What a listing address may carry and still be cached for anonymous readers (cms.caching).
+LISTING_QUERY_NAMES = frozenset({*FILTER_NAMES, "page"})
 
 _WORDS = re.compile(r"[\u3400-\u9fff]|[A-Za-z0-9]+")
 
@@ -155,7 +158,7 @@ def knowledge_teaser(count: int = 3) -> KnowledgeTeaser | None:
     index = KnowledgeIndexPage.objects.live().public().first()
     if index is None:
         return None
-    latest = list(with_thumbnails(articles_in(index)).order_by("-first_published_at", "-pk")[:count])
+    latest = list(newest_articles(index, ArticleFilters())[:count])
     return KnowledgeTeaser(index=index, latest=latest)
 
 
@@ -173,6 +176,30 @@ def _page_of(items: Sequence[Any] | QuerySet[Any], params: Mapping[str, str], pe
         raise Http404(_("没有这一页")) from error
 
 
+class PageLinks:
+    """Previous/next links of a paged result that keep its other parameters."""
+
+    page: Page | None
+
+    def link_params(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def page_url(self, number: int) -> str:
+        return f"?{urlencode({**self.link_params(), 'page': str(number)})}"
+
+    @property
+    def previous_url(self) -> str | None:
+        if self.page is None or not self.page.has_previous():
+            return None
+        return self.page_url(self.page.previous_page_number())
+
+    @property
+    def next_url(self) -> str | None:
+        if self.page is None or not self.page.has_next():
+            return None
+        return self.page_url(self.page.next_page_number())
+
+
 @dataclass
 class FacetChoice:
     label: str
@@ -181,23 +208,13 @@ class FacetChoice:
 
 
 @dataclass
-class KnowledgeListing:
+class KnowledgeListing(PageLinks):
     filters: ArticleFilters
     page: Page
     facets: dict[str, list[FacetChoice]] = field(default_factory=dict)
 
-    def page_url(self, number: int) -> str:
-        params = self.filters.params()
-        params["page"] = str(number)
-        return f"?{urlencode(params)}"
-
-    @property
-    def previous_url(self) -> str | None:
-        return self.page_url(self.page.previous_page_number()) if self.page.has_previous() else None
-
-    @property
-    def next_url(self) -> str | None:
-        return self.page_url(self.page.next_page_number()) if self.page.has_next() else None
+    def link_params(self) -> dict[str, str]:
+        return self.filters.params()
 
     @property
     def clear_url(self) -> str:
@@ -212,30 +229,31 @@ def _facets(index: KnowledgeIndexPage, filters: ArticleFilters) -> dict[str, lis
         current = getattr(filters, name)
         return [
             FacetChoice(
-                label=str(item),
+                label=getattr(item, "name", str(item)),
                 url=filters.url(**{name: None if current == item else item}),
                 selected=current == item,
             )
             for item in items
         ]
 
+    # Only the industries this knowledge base has articles for.
+    used = ArticlePage.industries.through.objects.filter(industry=OuterRef("pk"), articlepage__in=articles_in(index))
     return {
         "hazard": choices("hazard", HazardClass.objects.all()),
         "dimension": choices("dimension", LiteracyDimension.objects.all()),
         "audience": choices("audience", Audience.objects.all()),
-        "industry": [
-            FacetChoice(label=item.name, url=filters.url(industry=None if filters.industry == item else item),
-                        selected=filters.industry == item)
-            for item in Industry.objects.filter(level=1).filter(Exists(
-                ArticlePage.industries.through.objects.filter(industry=OuterRef("pk"), articlepage__in=articles_in(index))
-            ))
-        ],
+        "industry": choices("industry", Industry.objects.filter(level=1).filter(Exists(used))),
     }
+
+
+def newest_articles(index: KnowledgeIndexPage | None, filters: ArticleFilters) -> QuerySet[ArticlePage]:
+    """The filtered articles as lists show them: newest first, with their thumbnails."""
+    return with_thumbnails(filtered_articles(index, filters)).order_by("-first_published_at", "-pk")
 
 
 def knowledge_listing(index: KnowledgeIndexPage, params: Mapping[str, str]) -> KnowledgeListing:
     filters = article_filters(params)
-    articles = with_thumbnails(filtered_articles(index, filters)).order_by("-first_published_at", "-pk")
+    articles = newest_articles(index, filters)
     return KnowledgeListing(filters=filters, page=_page_of(articles, params, ARTICLES_PER_PAGE),
                             facets=_facets(index, filters))
 
@@ -248,7 +266,7 @@ class SearchHit:
 
 
 @dataclass
-class KnowledgeSearch:
+class KnowledgeSearch(PageLinks):
     query: str
     terms: list[str]
     filters: ArticleFilters
@@ -256,21 +274,8 @@ class KnowledgeSearch:
     count: int
     capped: bool = False
 
-    def page_url(self, number: int) -> str:
-        params = {"q": self.query, **self.filters.params(), "page": str(number)}
-        return f"?{urlencode(params)}"
-
-    @property
-    def previous_url(self) -> str | None:
-        if self.page is None or not self.page.has_previous():
-            return None
-        return self.page_url(self.page.previous_page_number())
-
-    @property
-    def next_url(self) -> str | None:
-        if self.page is None or not self.page.has_next():
-            return None
-        return self.page_url(self.page.next_page_number())
+    def link_params(self) -> dict[str, str]:
+        return {"q": self.query, **self.filters.params()}
 
     @property
     def hits(self) -> list[SearchHit]:
@@ -515,7 +520,7 @@ def article_qr_svg(url: str) -> str:
     import qrcode
     import qrcode.image.svg
 
-    key = f"cms:qr:{url}"
+    key = f"cms:qr:{hashlib.sha256(url.encode()).hexdigest()}"
     svg = cache.get(key)
     if svg is None:
         image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=2)
