@@ -32,6 +32,8 @@ from bench.common import (
 
 BENCHMARKS: dict[str, tuple[Callable[..., Row], str]] = {
     roster_import.NAME: (roster_import.run, roster_import.GOAL),
+    roster_import.UPDATE_NAMES["postgresql"]: (roster_import.run_update_postgresql, roster_import.UPDATE_GOAL),
+    roster_import.UPDATE_NAMES["sqlite"]: (roster_import.run_update_sqlite, roster_import.UPDATE_GOAL),
     home_requests.NAME: (home_requests.run, home_requests.GOAL),
     kb_article_requests.NAME: (kb_article_requests.run, kb_article_requests.GOAL),
     kb_search.NAME: (kb_search.run, kb_search.GOAL),

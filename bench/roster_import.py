@@ -10,12 +10,18 @@ in its own child process (`python -m bench.roster_import ours|reference|generate
 first deletes every worker a previous run left, so each run inserts into the same tables.
 The parent reads the child's peak resident memory (getrusage RUSAGE_SELF ru_maxrss, reported by
 the child itself when it is done).
+
+roster_update_postgresql and roster_update_sqlite: re-importing a roster of UPDATE_ROWS workers
+that are all on the employer's roster already, every row with a change, against inserting the same
+workers, on each database (`python -m bench.roster_import update …`). SQLite is a file in
+bench/results/sqlite/, configured exactly as the embedded default (base.py's DATABASES).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import json
 import resource
 import sys
@@ -23,8 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from bench.common import BenchError, Row, child_env, median, run_child
+from bench.common import RESULTS_DIR, BenchError, Row, child_env, manage, median, run_child
 
 NAME = "roster_import"
 FULL_ROWS = 100_000
@@ -40,6 +47,17 @@ GOAL_RATIO = 10.0
 GOAL = f"≥ {GOAL_RATIO:.0f}×"
 SEED = 2025
 CHILD_TIMEOUT = 3600
+
+# The update benchmarks: the size of the issue that prompted them (a 20,000-row re-import).
+UPDATE_NAMES = {"postgresql": "roster_update_postgresql", "sqlite": "roster_update_sqlite"}
+UPDATE_ROWS = 20_000
+QUICK_UPDATE_ROWS = 200
+UPDATE_RUNS = 3
+UPDATE_GOAL_RATIO = 1.5
+UPDATE_GOAL = f"≤ {UPDATE_GOAL_RATIO}"
+# Production settings: base.py's DATABASES, so SQLite gets exactly the options the embedded default has.
+UPDATE_SETTINGS = "bench.settings"
+SQLITE_DIR = RESULTS_DIR / "sqlite"
 
 # A bench employer's credit code starts with this (prefix 91, region 320303, body BENCH…): the
 # clean-up deletes exactly those employers and their workers, never the demo data beside them.
@@ -98,6 +116,76 @@ def _child(env: dict[str, str], *args: str) -> dict[str, Any]:
     return run_child(["-m", "bench.roster_import", *args], env, timeout=CHILD_TIMEOUT)
 
 
+def run_update_postgresql(*, quick: bool, database_url: str) -> Row:
+    return _run_update("postgresql", database_url, quick=quick)
+
+
+def run_update_sqlite(*, quick: bool, database_url: str) -> Row:
+    return _run_update("sqlite", _sqlite_database(database_url), quick=quick)
+
+
+def _sqlite_database(database_url: str) -> str:
+    """A migrated SQLite file for this run, kept between runs (migrating a new one takes ~20 s).
+    Named after the PostgreSQL database whose advisory lock the whole run holds, so two runs on
+    different bench databases never share it. Rebuilt when its migration history no longer fits."""
+    name = urlsplit(database_url).path.lstrip("/") or "bench"
+    SQLITE_DIR.mkdir(parents=True, exist_ok=True)
+    path = SQLITE_DIR / f"{name}.sqlite3"
+    url = f"sqlite:///{path}"
+    try:
+        manage(url, "migrate", "--noinput", "-v0", settings=UPDATE_SETTINGS)
+    except BenchError:
+        for leftover in SQLITE_DIR.glob(f"{name}.sqlite3*"):
+            leftover.unlink()
+        manage(url, "migrate", "--noinput", "-v0", settings=UPDATE_SETTINGS)
+    return url
+
+
+def _run_update(vendor: str, url: str, *, quick: bool) -> Row:
+    rows = QUICK_UPDATE_ROWS if quick else UPDATE_ROWS
+    env = child_env(url, UPDATE_SETTINGS)
+    with tempfile.TemporaryDirectory(prefix="bench-roster-update-") as workdir:
+        base, changed = Path(workdir) / f"roster-{rows}.xlsx", Path(workdir) / f"roster-{rows}-changed.xlsx"
+        try:
+            _child(env, "generate", "--rows", str(rows), "--out", str(base), "--changed-out", str(changed))
+            measured = _child(env, "update", "--base", str(base), "--changed", str(changed), "--rows", str(rows),
+                              "--runs", str(UPDATE_RUNS))
+        finally:
+            with contextlib.suppress(BenchError):
+                _child(env, "clean")
+    runs = measured["runs"]
+    if measured["vendor"] != vendor:
+        raise BenchError(f"the {vendor} benchmark ran on {measured['vendor']}")
+
+    def seconds(kind: str, part: str = "seconds") -> float:
+        return median([run[kind][part] for run in runs])
+
+    insert, update, unchanged = seconds("insert"), seconds("update"), seconds("unchanged")
+    insert_write, update_write = seconds("insert", "write_seconds"), seconds("update", "write_seconds")
+    ratio = update / insert
+    changes = ", ".join(f"{share} {what}" for what, share in measured["changes"].items())
+    pragmas = "".join(f", {key} {value}" for key, value in measured.get("pragmas", {}).items())
+    note = (
+        f"{rows:,} workers, median of {UPDATE_RUNS} runs in one process, read + check + write each; insert into a "
+        f"fresh employer, then the update: the same people with a change in every row ({changes}); the write "
+        f"alone (one transaction) {update_write:,.2f} s against {insert_write:,.2f} s; re-importing the changed "
+        f"file once more (nothing to change) {unchanged:,.2f} s; {vendor}{pragmas}"
+    )
+    return Row(
+        name=UPDATE_NAMES[vendor],
+        ours=f"update {update:,.2f} s",
+        reference=f"insert {insert:,.2f} s",
+        ratio=ratio,
+        goal=UPDATE_GOAL,
+        holds=ratio <= UPDATE_GOAL_RATIO,
+        note=note,
+        details={"rows": rows, "vendor": vendor, "runs": runs, "insert_seconds": insert, "update_seconds": update,
+                 "unchanged_seconds": unchanged, "insert_write_seconds": insert_write,
+                 "update_write_seconds": update_write, "write_ratio": update_write / insert_write,
+                 "changes": measured["changes"], "pragmas": measured.get("pragmas", {})},
+    )
+
+
 # --------------------------------------------------------------------------- children (Django)
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
@@ -116,6 +204,7 @@ ROLES = ("接害劳动者",) * 14 + ("劳动者", "职业卫生管理人员", "�
 REFERENCE_SEPARATOR = "、"
 # Phones 199xxxxxxxx: the demo seeder never draws 199, so the roster cannot collide with it.
 PHONE_PREFIX = "199"
+CHANGED_PHONE_PREFIX = "198"  # nor 198: a changed phone is nobody's yet
 
 
 def _setup_django() -> None:
@@ -124,8 +213,8 @@ def _setup_django() -> None:
     django.setup()
 
 
-def _generate(rows: int, out: Path, prefix_rows: int, prefix_out: Path) -> dict[str, Any]:
-    import datetime as dt
+def _generate(rows: int, out: Path, prefix_rows: int, prefix_out: Path | None,
+              changed_out: Path | None = None) -> dict[str, Any]:
     import random
 
     import import_export
@@ -134,6 +223,7 @@ def _generate(rows: int, out: Path, prefix_rows: int, prefix_out: Path) -> dict[
     from orgs.demo import EMPLOYERS
     from orgs.idnumbers import id_number_make
     from orgs.models import HazardFactor, Region
+    from orgs.resources import ROSTER_KEYS
 
     rng = random.Random(SEED)
     hazards = [name for name in HazardFactor.objects.order_by("pk").values_list("name", flat=True)
@@ -159,33 +249,82 @@ def _generate(rows: int, out: Path, prefix_rows: int, prefix_out: Path) -> dict[
         hired = today - dt.timedelta(days=rng.randint(30, 365 * 20))
         data.append([name, id_number, f"{PHONE_PREFIX}{number:08d}", department, post, role,
                      REFERENCE_SEPARATOR.join(factors), hired])
-    _write_workbook(xlsxwriter, out, data)
-    if prefix_rows < rows:
-        _write_workbook(xlsxwriter, prefix_out, data[:prefix_rows])
-    return {"rows": rows, "bytes": out.stat().st_size, "hazards_used": len(hazards),
-            "import_export_version": import_export.__version__}
+    _write_workbook(xlsxwriter, out, data, ROSTER_KEYS)
+    if prefix_out is not None and prefix_rows < rows:
+        _write_workbook(xlsxwriter, prefix_out, data[:prefix_rows], ROSTER_KEYS)
+    result = {"rows": rows, "bytes": out.stat().st_size, "hazards_used": len(hazards),
+              "import_export_version": import_export.__version__}
+    if changed_out is not None:
+        _write_workbook(xlsxwriter, changed_out, _changed(data, rng, hazards), (*ROSTER_KEYS, "is_active"))
+    return result
 
 
-def _write_workbook(xlsxwriter: Any, path: Path, data: list[list[Any]]) -> None:
+# What the update file changes, by row number modulo 10: every row has one change, so none can be
+# skipped as unchanged; phone swaps between two workers ride on top, as the release path must
+# handle them. A mix of what offices really change between two uploads.
+CHANGES = {0: "department and post", 1: "department and post", 2: "department and post",
+           3: "exposures", 4: "exposures", 5: "phone", 6: "name", 7: "post role",
+           8: "hire date", 9: "在岗 否"}
+SWAP_EVERY = 50  # rows 50k+6 and 50k+7 swap phones (on top of their own change)
+
+
+def changes_summary() -> dict[str, str]:
+    shares: dict[str, int] = {}
+    for what in CHANGES.values():
+        shares[what] = shares.get(what, 0) + 10
+    return {what: f"{share} %" for what, share in shares.items()} | {"phones swapped": f"{200 // SWAP_EVERY} %"}
+
+
+def _changed(data: list[list[Any]], rng: Any, hazards: list[str]) -> list[list[Any]]:
+    """The same people as `data`, each with a change (CHANGES), and the 在岗 column."""
+    changed = []
+    for number, original in enumerate(data):
+        name, id_number, phone, department, post, role, factors, hired = original
+        kind = CHANGES[number % 10]
+        active = "是"
+        if kind == "department and post":
+            department, post = DEPARTMENTS[(DEPARTMENTS.index((department, post)) + 1 + number % 5) % len(DEPARTMENTS)]
+        elif kind == "exposures":
+            current = set(factors.split(REFERENCE_SEPARATOR)) if factors else set()
+            fresh = [factor for factor in rng.sample(hazards, 4) if factor not in current][:2]
+            factors = REFERENCE_SEPARATOR.join([*sorted(current)[:1], *fresh])
+        elif kind == "phone":
+            phone = f"{CHANGED_PHONE_PREFIX}{number:08d}"
+        elif kind == "name":
+            name = name[:1] + ("晓" if name[1:2] != "晓" else "小") + name[2:]
+        elif kind == "post role":
+            role = "其他" if role != "其他" else "接害劳动者"
+        elif kind == "hire date":
+            hired = hired - dt.timedelta(days=1 + number % 365)
+        else:
+            active = "否"
+        changed.append([name, id_number, phone, department, post, role, factors, hired, active])
+    for first in range(6, len(changed) - 1, SWAP_EVERY):
+        changed[first][2], changed[first + 1][2] = changed[first + 1][2], changed[first][2]
+    return changed
+
+
+def _write_workbook(xlsxwriter: Any, path: Path, data: list[list[Any]], keys: tuple[str, ...]) -> None:
     """As an office sends it: the template's headers, ID and phone as text, hire date as a date cell."""
-    from orgs.resources import ROSTER_KEYS
     from orgs.services.roster_columns import COLUMN_BY_KEY
 
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     sheet = workbook.add_worksheet("花名册")
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
     # The columns both importers read (the reference has no 在岗 column; blank means 在岗 in ours).
-    sheet.write_row(0, 0, [COLUMN_BY_KEY[key].header for key in ROSTER_KEYS])
+    sheet.write_row(0, 0, [COLUMN_BY_KEY[key].header for key in keys])
     for row_number, row in enumerate(data, start=1):
-        for column, value in enumerate(row[:-1]):
-            sheet.write_string(row_number, column, value)
-        sheet.write_datetime(row_number, len(row) - 1, row[-1], date_format)
+        for column, value in enumerate(row):
+            if isinstance(value, dt.date):
+                sheet.write_datetime(row_number, column, value, date_format)
+            else:
+                sheet.write_string(row_number, column, value)
     workbook.close()
 
 
 def _clean() -> dict[str, Any]:
-    """Delete the bench employers and everything a run created for them, then VACUUM so the next
-    run does not pay for the dead rows (the same ID numbers are inserted again)."""
+    """Delete the bench employers and everything a run created for them, then (PostgreSQL) VACUUM
+    so the next run does not pay for the dead rows (the same ID numbers are inserted again)."""
     from django.db import connection, transaction
 
     from orgs.models import Department, Employer, User, Worker
@@ -196,20 +335,24 @@ def _clean() -> dict[str, Any]:
         worker, user = Worker._meta.db_table, User._meta.db_table
         exposures = Worker.exposures.through._meta.db_table
         # Plain SQL: the ORM's delete() would first load 100,000 workers to cascade in Python.
-        # Table names come from the models, never from input.
+        # Table names come from the models, never from input; the employers are a handful of ids.
+        # Logins go before their workers: the foreign key is only checked at commit.
+        among = ", ".join(["%s"] * len(employers))
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 f"DELETE FROM {exposures} WHERE worker_id IN "  # noqa: S608
-                f"(SELECT id FROM {worker} WHERE employer_id = ANY(%s))", [employers])
+                f"(SELECT id FROM {worker} WHERE employer_id IN ({among}))", employers)
             cursor.execute(
-                f"WITH gone AS (DELETE FROM {worker} WHERE employer_id = ANY(%s) RETURNING user_id) "  # noqa: S608
-                f"DELETE FROM {user} WHERE id IN (SELECT user_id FROM gone)", [employers])
+                f"DELETE FROM {user} WHERE id IN "  # noqa: S608
+                f"(SELECT user_id FROM {worker} WHERE employer_id IN ({among}))", employers)
+            cursor.execute(f"DELETE FROM {worker} WHERE employer_id IN ({among})", employers)  # noqa: S608
             deleted = cursor.rowcount
             Department.objects.filter(employer_id__in=employers).delete()
             Employer.objects.filter(pk__in=employers).delete()
-        with connection.cursor() as cursor:
-            for table in (exposures, worker, user, Department._meta.db_table):
-                cursor.execute(f"VACUUM ANALYZE {table}")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                for table in (exposures, worker, user, Department._meta.db_table):
+                    cursor.execute(f"VACUUM ANALYZE {table}")
     return {"deleted_workers": deleted}
 
 
@@ -218,7 +361,7 @@ def _fresh_employer() -> Any:
     from orgs.services import employer_create
 
     _clean()
-    return employer_create(name="基准测试单位", credit_code=uscc_make("91", "320303", "BENCH0001"),
+    return employer_create(actor=None, name="基准测试单位", credit_code=uscc_make("91", "320303", "BENCH0001"),
                            region_code="320303", industry_code="06", size_class="large")
 
 
@@ -268,27 +411,97 @@ def _reference(path: Path, rows: int) -> dict[str, Any]:
     return {"seconds": seconds, "rows": imported, "maxrss_kb": _maxrss_kb(), "baseline_kb": baseline}
 
 
+def _timed_import(employer: Any, path: Path) -> tuple[dict[str, Any], Any]:
+    """Read + check + write one file, as the upload does; the write (the transaction) timed apart."""
+    from orgs.services import read_roster, roster_check, roster_write
+
+    started = time.perf_counter()
+    with path.open("rb") as stream:
+        check = roster_check(employer=employer, table=read_roster(stream, path.name))
+    if not check.ok:
+        raise SystemExit(f"ours rejected {path.name}: {[error.as_dict() for error in check.errors[:5]]}")
+    checked = time.perf_counter()
+    roster_write(employer=employer, check=check)
+    done = time.perf_counter()
+    return ({"seconds": done - started, "read_check_seconds": checked - started, "write_seconds": done - checked,
+             "new": check.new, "updated": check.updated}, check)
+
+
+def _verify(employer: Any, check: Any) -> None:
+    """Every worker of the employer is exactly what the file says, logins included."""
+    from orgs.models import Worker
+
+    expected = {row.id_number: (row.name, row.phone, row.department, row.post, row.post_role, row.hire_date,
+                                row.is_active, row.phone, row.name, frozenset(row.exposure_ids))
+                for row in check.rows}
+    exposures: dict[str, set[int]] = {}
+    for id_number, factor_id in Worker.exposures.through.objects.filter(worker__employer=employer).values_list(
+            "worker__id_number", "hazardfactor_id"):
+        exposures.setdefault(id_number, set()).add(factor_id)
+    actual = {values[0]: (*values[1:], frozenset(exposures.get(values[0], ())))
+              for values in Worker.objects.filter(employer=employer).values_list(
+                  "id_number", "name", "phone", "department__name", "post", "post_role", "hire_date", "is_active",
+                  "user__username", "user__full_name")}
+    if actual != expected:
+        wrong = sorted(key for key in expected.keys() | actual.keys() if expected.get(key) != actual.get(key))
+        raise SystemExit(f"{len(wrong)} workers differ from the file, e.g. {wrong[0]}: "
+                         f"{actual.get(wrong[0])} instead of {expected.get(wrong[0])}")
+
+
+def _update(base: Path, changed: Path, rows: int, runs: int) -> dict[str, Any]:
+    from django.db import connection
+
+    results = []
+    for _ in range(runs):
+        employer = _fresh_employer()
+        insert, check = _timed_import(employer, base)
+        if check.new != rows:
+            raise SystemExit(f"the insert saw {check.new} new rows, expected {rows}")
+        _verify(employer, check)
+        update, check = _timed_import(employer, changed)
+        if check.updated != rows:
+            raise SystemExit(f"the update saw {check.updated} known rows, expected {rows}")
+        _verify(employer, check)
+        unchanged, check = _timed_import(employer, changed)
+        _verify(employer, check)
+        results.append({"insert": insert, "update": update, "unchanged": unchanged})
+    pragmas = {}
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for pragma in ("journal_mode", "synchronous", "busy_timeout"):
+                pragmas[pragma] = cursor.execute(f"PRAGMA {pragma}").fetchone()[0]
+    return {"vendor": connection.vendor, "runs": results, "changes": changes_summary(), "pragmas": pragmas}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.roster_import", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     generate = commands.add_parser("generate")
     generate.add_argument("--rows", type=int, required=True)
     generate.add_argument("--out", type=Path, required=True)
-    generate.add_argument("--prefix-rows", type=int, required=True)
-    generate.add_argument("--prefix-out", type=Path, required=True)
+    generate.add_argument("--prefix-rows", type=int, default=0)
+    generate.add_argument("--prefix-out", type=Path)
+    generate.add_argument("--changed-out", type=Path, help="also write the same people, each with a change")
     for command in ("ours", "reference"):
         measure = commands.add_parser(command)
         measure.add_argument("--file", type=Path, required=True)
         measure.add_argument("--rows", type=int, required=True)
+    update = commands.add_parser("update")
+    update.add_argument("--base", type=Path, required=True)
+    update.add_argument("--changed", type=Path, required=True)
+    update.add_argument("--rows", type=int, required=True)
+    update.add_argument("--runs", type=int, required=True)
     commands.add_parser("clean")
     args = parser.parse_args(argv)
     _setup_django()
     if args.command == "generate":
-        result = _generate(args.rows, args.out, args.prefix_rows, args.prefix_out)
+        result = _generate(args.rows, args.out, args.prefix_rows, args.prefix_out, args.changed_out)
     elif args.command == "ours":
         result = _ours(args.file, args.rows)
     elif args.command == "reference":
         result = _reference(args.file, args.rows)
+    elif args.command == "update":
+        result = _update(args.base, args.changed, args.rows, args.runs)
     else:
         result = _clean()
     # The parent reads the last line of output.

@@ -87,7 +87,8 @@ class ArticleList(generics.GenericAPIView):
         articles: Any = (selectors.ranked_search(None, query, filters) if searching
                          else selectors.newest_articles(None, filters))
         page = list(self.paginate_queryset(articles) or [])
-        prefetch_related_objects(page, *ARTICLE_RELATIONS)
+        # Search results come back as bare pages: covers and tags are read here, once per page.
+        prefetch_related_objects(page, selectors.thumbnails(), *ARTICLE_RELATIONS)
         context = self.get_serializer_context()
         if searching:
             context["hits"] = {hit.article.pk: hit for hit in selectors.search_hits(page, query_terms(query))}

@@ -7,6 +7,14 @@ class CmsConfig(AppConfig):
     verbose_name = _("内容")
 
     def ready(self) -> None:
+        from cms import roles
+        from cms.demo import seed_cms
         from cms.signal_handlers import register_signal_handlers
+        from core.demo import register_seeder
+        from core.nextsteps import register_navigation, register_next_steps
 
         register_signal_handlers()
+        roles.register_roles()
+        register_next_steps("cms", roles.next_steps)
+        register_navigation("cms", roles.navigation)
+        register_seeder("cms", seed_cms, order=20)

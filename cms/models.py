@@ -23,6 +23,10 @@ from wagtail.search import index
 from cms.blocks import BodyBlock
 from cms.caching import allow_anonymous_cache
 from cms.search import NgramSearchField
+from core.nextsteps import next_steps_for
+from orgs.models import Audience, LiteracyDimension
+
+__all__ = ["ArticlePage", "ArticleTag", "Audience", "HomePage", "KnowledgeIndexPage", "LiteracyDimension"]
 
 
 class HomePage(Page):
@@ -50,43 +54,11 @@ class HomePage(Page):
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         from cms.selectors import knowledge_teaser
-        from orgs.selectors import next_steps_for
 
         context = super().get_context(request, *args, **kwargs)
-        context["next_steps"] = next_steps_for(request.user)
+        context["next_steps"] = next_steps_for(request)
         context["knowledge"] = knowledge_teaser()
         return context
-
-
-class FixedTerm(models.Model):
-    """A term of a short national list, loaded by a migration; its code appears in URLs and the API."""
-
-    code = models.SlugField(_("代码"), max_length=30, primary_key=True)
-    name = models.CharField(_("名称"), max_length=30, unique=True)
-    position = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        abstract = True
-        ordering = ["position"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Audience(FixedTerm):
-    """Who an article is written for (主要负责人 / 管理人员 / 劳动者 / 公众)."""
-
-    class Meta(FixedTerm.Meta):
-        verbose_name = _("读者对象")
-        verbose_name_plural = pgettext_lazy("plural", "读者对象")
-
-
-class LiteracyDimension(FixedTerm):
-    """One of the four dimensions of 职业健康素养, shared by articles, questions and surveys."""
-
-    class Meta(FixedTerm.Meta):
-        verbose_name = _("素养维度")
-        verbose_name_plural = pgettext_lazy("plural", "素养维度")
 
 
 class KnowledgeIndexPage(RoutablePageMixin, Page):

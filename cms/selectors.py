@@ -3,7 +3,6 @@ search with highlighting, related articles, reading time and share QR codes."""
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -12,9 +11,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
-from django.core.paginator import InvalidPage, Page, Paginator
+from django.core.paginator import Page
 from django.db import connection, transaction
 from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
@@ -29,6 +27,9 @@ from wagtail.search.models import IndexEntry
 from wagtail.search.query import PlainText
 
 from cms.search import MAX_QUERY_CHARS, highlight, query_terms, query_tokens
+from core.pagination import PageLinks, page_of
+from core.qr import qr_svg
+from core.text import ascii_int, safe_parameter
 
 if TYPE_CHECKING:
     from cms.models import ArticlePage, KnowledgeIndexPage
@@ -47,6 +48,8 @@ RESULT_CAP = 1000
 # them (a near miss makes Wagtail render the image again on every request).
 LIST_THUMBNAIL = "fill-240x160|format-webp"
 API_COVER = "fill-480x320|format-webp"
+# Longer than any code or keyword slug: a longer value is unknown without asking the database.
+FILTER_VALUE_MAX_CHARS = 100
 FILTER_NAMES = ("hazard", "factor", "industry", "audience", "dimension", "tag")
 # What a listing address may carry and still be cached for anonymous readers (cms.caching).
 LISTING_QUERY_NAMES = frozenset({*FILTER_NAMES, "page"})
@@ -109,13 +112,22 @@ def article_filters(params: Mapping[str, str]) -> ArticleFilters:
         raw = params.get(name)
         if raw in (None, ""):
             continue
-        if key == "pk" and not str(raw).isdigit():
-            raise Http404(_("没有这个筛选条件"))
-        item = queryset.filter(**{key: raw}).first()
+        value = _filter_value(raw, key)
+        item = None if value is None else queryset.filter(**{key: value}).first()
         if item is None:
             raise Http404(_("没有这个筛选条件"))
         found[name] = item
     return ArticleFilters(**found)
+
+
+def _filter_value(raw: str, key: str) -> str | int | None:
+    """The value to look a filter up by, or None when no catalogue entry can have it. A value with
+    a NUL or control character is unknown rather than cleaned: PostgreSQL refuses NUL in a query,
+    and no code or slug contains one. ``str.isdigit`` would pass ² or ①, which ``int`` refuses."""
+    if key == "pk":
+        return ascii_int(raw)
+    value = safe_parameter(raw, FILTER_VALUE_MAX_CHARS)
+    return value if value == raw else None
 
 
 def articles_in(index: KnowledgeIndexPage | None) -> QuerySet[ArticlePage]:
@@ -162,42 +174,15 @@ def knowledge_teaser(count: int = 3) -> KnowledgeTeaser | None:
     return KnowledgeTeaser(index=index, latest=latest)
 
 
-def with_thumbnails(articles: QuerySet[ArticlePage]) -> QuerySet[ArticlePage]:
+def thumbnails() -> Prefetch:
+    """Covers with the renditions lists and the API show, for a queryset or a page of results
+    (``prefetch_related_objects``): without it every article reads its image, then its rendition."""
     images = get_image_model().objects.prefetch_renditions(LIST_THUMBNAIL, API_COVER)
-    return articles.defer_streamfields().prefetch_related(Prefetch("cover", queryset=images))
+    return Prefetch("cover", queryset=images)
 
 
-def _page_of(items: Sequence[Any] | QuerySet[Any], params: Mapping[str, str], per_page: int) -> Page:
-    paginator = Paginator(items, per_page)
-    number = params.get("page") or 1
-    try:
-        return paginator.page(number)
-    except InvalidPage as error:
-        raise Http404(_("没有这一页")) from error
-
-
-class PageLinks:
-    """Previous/next links of a paged result that keep its other parameters."""
-
-    page: Page | None
-
-    def link_params(self) -> dict[str, str]:
-        raise NotImplementedError
-
-    def page_url(self, number: int) -> str:
-        return f"?{urlencode({**self.link_params(), 'page': str(number)})}"
-
-    @property
-    def previous_url(self) -> str | None:
-        if self.page is None or not self.page.has_previous():
-            return None
-        return self.page_url(self.page.previous_page_number())
-
-    @property
-    def next_url(self) -> str | None:
-        if self.page is None or not self.page.has_next():
-            return None
-        return self.page_url(self.page.next_page_number())
+def with_thumbnails(articles: QuerySet[ArticlePage]) -> QuerySet[ArticlePage]:
+    return articles.defer_streamfields().prefetch_related(thumbnails())
 
 
 @dataclass
@@ -254,7 +239,7 @@ def newest_articles(index: KnowledgeIndexPage | None, filters: ArticleFilters) -
 def knowledge_listing(index: KnowledgeIndexPage, params: Mapping[str, str]) -> KnowledgeListing:
     filters = article_filters(params)
     articles = newest_articles(index, filters)
-    return KnowledgeListing(filters=filters, page=_page_of(articles, params, ARTICLES_PER_PAGE),
+    return KnowledgeListing(filters=filters, page=page_of(articles, params, ARTICLES_PER_PAGE),
                             facets=_facets(index, filters))
 
 
@@ -427,7 +412,8 @@ def ranked_search(index: KnowledgeIndexPage | None, query: str, filters: Article
 
 
 def search_query(params: Mapping[str, str]) -> str:
-    return (params.get("q") or "").strip()[:MAX_QUERY_CHARS]
+    # Control characters are dropped (a NUL searches what is around it): PostgreSQL refuses NUL.
+    return safe_parameter(params.get("q"), max_length=4 * MAX_QUERY_CHARS).strip()[:MAX_QUERY_CHARS]
 
 
 def knowledge_search(index: KnowledgeIndexPage, params: Mapping[str, str]) -> KnowledgeSearch:
@@ -437,7 +423,7 @@ def knowledge_search(index: KnowledgeIndexPage, params: Mapping[str, str]) -> Kn
     if not query_tokens(query):
         return KnowledgeSearch(query=query, terms=terms, filters=filters, page=None, count=0)
     ranked = ranked_search(index, query, filters)
-    page = _page_of(ranked, params, RESULTS_PER_PAGE)
+    page = page_of(ranked, params, RESULTS_PER_PAGE)
     page.object_list = search_hits(list(page.object_list), terms)
     return KnowledgeSearch(query=query, terms=terms, filters=filters, page=page, count=len(ranked), capped=ranked.capped)
 
@@ -517,13 +503,4 @@ def related_articles(article: ArticlePage, limit: int = RELATED_LIMIT) -> list[A
 
 def article_qr_svg(url: str) -> str:
     """An SVG QR code of ``url``, for posters and screens in the workshop."""
-    import qrcode
-    import qrcode.image.svg
-
-    key = f"cms:qr:{hashlib.sha256(url.encode()).hexdigest()}"
-    svg = cache.get(key)
-    if svg is None:
-        image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=2)
-        svg = image.to_string(encoding="unicode")
-        cache.set(key, svg, 24 * 3600)
-    return svg
+    return qr_svg(url)

@@ -7,9 +7,10 @@ from io import StringIO
 
 from django.core.management import call_command
 
-# Created by migration cms/0006_editorial_groups: editors write and submit, reviewers approve.
-EDITOR_GROUP = "内容编辑"
-REVIEWER_GROUP = "内容审核"
+from cms.roles import EDITOR_GROUP, REVIEWER_GROUP
+
+__all__ = ["EDITOR_GROUP", "REVIEWER_GROUP", "REVIEW_WORKFLOW", "scheduled_pages_publish"]
+
 REVIEW_WORKFLOW = "科普内容审核"
 
 

@@ -12,6 +12,11 @@ app.autodiscover_tasks()
 
 # One place for everything that runs on a schedule (celery beat).
 app.conf.beat_schedule = {
+    # Background jobs whose worker died: give them back to the queue, or fail them (core.jobs).
+    "core-reap-jobs": {
+        "task": "core.tasks.jobs_reap",
+        "schedule": 120,
+    },
     "orgs-purge-stale-roster-imports": {
         "task": "orgs.tasks.roster_imports_purge",
         "schedule": 6 * 60 * 60,

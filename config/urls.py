@@ -9,6 +9,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import api as cms_api
 from cms import views as cms_views
+from core import job_views
 from orgs import api as orgs_api
 from orgs import views as orgs_views
 from orgs.forms import PhoneLoginForm
@@ -33,6 +34,8 @@ urlpatterns = [
     path("accounts/password/", auth_views.PasswordChangeView.as_view(success_url="/"), name="password_change"),
     path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("jobs/<str:kind>/<str:code>/progress/", job_views.job_progress, name="job_progress"),
+    path("", include("core.urls")),
     path("", include("orgs.urls")),
 ]
 

@@ -1,95 +1,66 @@
-"""The one place that decides who may see or change an employer's people.
-
-Every view and API route that takes an employer or worker code goes through these helpers, so that
-an outsider always gets 404 (the object's existence is not revealed) and a read-only role gets 403.
-"""
+"""The roles orgs grants, as providers for the shared role registry (core.roles), and the
+resolvers its views use. Who may see what is decided by core.scope; this module only says what
+each orgs role reaches."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from orgs.models import Employer, EmployerAdmin, Evaluator, User, Worker
-
-
-@dataclass(frozen=True)
-class EmployerAccess:
-    employer: Employer
-    can_write: bool
-    # Raw ID numbers are shown only inside the employer's own roster (its admins) and to superusers.
-    sees_id_numbers: bool
+from core.roles import ScopeBuilder, register_role
+from core.scope import Owned, Scope, request_scope
+from orgs.models import Employer, EmployerAdmin, Evaluator, Region, Worker
 
 
-def _evaluator_prefixes(user: User) -> list[str]:
-    return [scope.region.subtree_prefix for scope in Evaluator.objects.filter(user=user).select_related("region")]
+def _worker_role(user: Any, builder: ScopeBuilder) -> None:
+    worker = Worker.objects.filter(user=user).values_list("pk", "employer_id").first()
+    if worker is not None:
+        builder.roles.add("worker")
+        builder.extra["worker_id"] = worker[0]
 
 
-def employers_visible_to(user: User) -> QuerySet[Employer]:
-    if not user.is_authenticated:
-        return Employer.objects.none()
-    if user.is_superuser:
-        return Employer.objects.all()
-    condition = Q(admins__user=user)
-    for prefix in _evaluator_prefixes(user):
-        condition |= Q(region__code__startswith=prefix)
-    return Employer.objects.filter(condition).distinct()
+def _employer_admin_role(user: Any, builder: ScopeBuilder) -> None:
+    employer_ids = set(EmployerAdmin.objects.filter(user=user).values_list("employer_id", flat=True))
+    if employer_ids:
+        builder.roles.add("employer_admin")
+        builder.employer_ids |= employer_ids
 
 
-def employer_access(user: User, code: str, *, write: bool = False) -> EmployerAccess:
-    """Resolve an employer code for this user: 404 when out of reach, 403 when read-only and
-    `write` is asked for."""
-    employer = Employer.objects.select_related("region", "industry").filter(code=code).first()
-    if employer is None or not user.is_authenticated:
-        raise Http404
-    if user.is_superuser or EmployerAdmin.objects.filter(user=user, employer=employer).exists():
-        return EmployerAccess(employer, can_write=True, sees_id_numbers=True)
-    if any(employer.region_id.startswith(prefix) for prefix in _evaluator_prefixes(user)):
-        if write:
-            raise PermissionDenied
-        return EmployerAccess(employer, can_write=False, sees_id_numbers=False)
-    raise Http404
+def _evaluator_role(user: Any, builder: ScopeBuilder) -> None:
+    regions = list(Evaluator.objects.filter(user=user).values_list("region__code", "region__level"))
+    if regions:
+        builder.roles.add("evaluator")
+        builder.region_prefixes |= {Region.prefix_of(code, level) for code, level in regions}
 
 
-def worker_access(user: User, code: str, *, write: bool = False) -> tuple[Worker, EmployerAccess]:
+def register_roles() -> None:
+    register_role("worker", _("劳动者"), _worker_role, order=10)
+    register_role("employer_admin", _("用人单位管理员"), _employer_admin_role, order=20)
+    register_role("evaluator", _("评估人员"), _evaluator_role, order=30)
+
+
+def employer_or_404(request: HttpRequest, code: str, *, write: bool = False) -> Owned:
+    """An employer by its public code: 404 out of reach, 403 read-only when ``write``."""
+    return request_scope(request).owned_or_404(Employer.objects.select_related("region", "industry"),
+                                                write=write, code=code)
+
+
+def worker_or_404(request: HttpRequest, code: str, *, write: bool = False) -> Owned:
     """A worker record: its employer's admins may change it; the worker and the employer's
     evaluators may read it."""
-    worker = Worker.objects.select_related("employer", "department", "user").filter(code=code).first()
-    if worker is None or not user.is_authenticated:
-        raise Http404
-    if worker.user_id == user.pk and not user.is_superuser:
-        if write:
-            raise PermissionDenied
-        return worker, EmployerAccess(worker.employer, can_write=False, sees_id_numbers=True)
-    return worker, employer_access(user, worker.employer.code, write=write)
+    return request_scope(request).owned_or_404(Worker.objects.select_related("employer", "department", "user"),
+                                                write=write, code=code)
 
 
-def region_access(user: User) -> None:
+def employers_visible(scope: Scope) -> Any:
+    return scope.filter(Employer.objects.all())
+
+
+def region_or_404(request: HttpRequest) -> Scope:
     """The region overview is for evaluators (and superusers); for anyone else it does not exist."""
-    if not user.is_authenticated or not (user.is_superuser or Evaluator.objects.filter(user=user).exists()):
+    scope = request_scope(request)
+    if not (scope.is_superuser or scope.has("evaluator")):
         raise Http404
-
-
-def user_roles(user: User) -> set[str]:
-    """The role names of a user, for navigation and the API's /me."""
-    if not user.is_authenticated:
-        return set()
-    roles: set[str] = set()
-    if user.is_superuser:
-        roles.add("superuser")
-    if hasattr(user, "worker"):
-        roles.add("worker")
-    if EmployerAdmin.objects.filter(user=user).exists():
-        roles.add("employer_admin")
-    if Evaluator.objects.filter(user=user).exists():
-        roles.add("evaluator")
-    from cms.services import EDITOR_GROUP, REVIEWER_GROUP
-
-    editorial = set(user.groups.filter(name__in=[EDITOR_GROUP, REVIEWER_GROUP]).values_list("name", flat=True))
-    if EDITOR_GROUP in editorial:
-        roles.add("editor")
-    if REVIEWER_GROUP in editorial:
-        roles.add("reviewer")
-    return roles
+    return scope

@@ -1,4 +1,4 @@
-"""REST API (DRF). Every route resolves its employer through orgs.access, like the pages do."""
+"""REST API (DRF). Every route resolves its employer through the request's scope, like the pages do."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.scope import Owned, Reach, request_scope
 from orgs import selectors
-from orgs.access import employer_access, user_roles
-from orgs.idnumbers import id_number_mask
+from orgs.access import employer_or_404
 from orgs.models import HazardFactor, Region, Worker
 
 
@@ -35,6 +35,7 @@ class RegionSerializer(serializers.ModelSerializer):
 class WorkerSerializer(serializers.ModelSerializer):
     department = serializers.CharField(source="department.name", default="")
     id_number = serializers.SerializerMethodField()
+    phone = serializers.SerializerMethodField()
     exposures = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
 
     class Meta:
@@ -42,10 +43,15 @@ class WorkerSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "id_number", "phone", "department", "post", "post_role", "exposures",
                   "hire_date", "is_active"]
 
+    def _owned(self) -> Owned:
+        # The reach the view resolved (core.scope); without one, everything is masked.
+        return self.context.get("owned") or Owned(None, Reach.REGION)
+
     def get_id_number(self, worker: Worker) -> str:
-        if self.context.get("sees_id_numbers"):
-            return worker.id_number
-        return id_number_mask(worker.id_number)
+        return self._owned().id_number(worker.id_number)
+
+    def get_phone(self, worker: Worker) -> str:
+        return self._owned().phone(worker.phone)
 
 
 class MeSerializer(serializers.Serializer):
@@ -60,8 +66,9 @@ class MeView(APIView):
     def get(self, request: Request) -> Response:
         worker = getattr(request.user, "worker", None)
         data = {"username": request.user.username, "full_name": request.user.get_full_name(),
-                "roles": sorted(user_roles(request.user)), "worker": worker}
-        return Response(MeSerializer(data, context={"sees_id_numbers": True}).data)
+                "roles": sorted(request_scope(request).roles), "worker": worker}
+        # One's own record is shown as it is.
+        return Response(MeSerializer(data, context={"owned": Owned(worker, Reach.OWNER)}).data)
 
 
 class HazardFactorList(generics.ListAPIView):
@@ -87,13 +94,13 @@ class EmployerWorkerList(generics.ListAPIView):
     serializer_class = WorkerSerializer
 
     def get_queryset(self) -> QuerySet[Worker]:
-        self.access = employer_access(self.request.user, self.kwargs["code"])
-        return selectors.roster_workers(employer=self.access.employer,
+        self.owned = employer_or_404(self.request, self.kwargs["code"])
+        return selectors.roster_workers(employer=self.owned.obj,
                                         search=self.request.query_params.get("q", ""),
-                                        status=self.request.query_params.get("status", "active"))
+                                        status=self.request.query_params.get("status", "active"),
+                                        sees_raw=self.owned.sees_raw)
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
-        access = getattr(self, "access", None)
-        context["sees_id_numbers"] = bool(access and access.sees_id_numbers)
+        context["owned"] = getattr(self, "owned", None)
         return context

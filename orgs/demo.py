@@ -10,10 +10,10 @@ from typing import Any
 
 from django.db import transaction
 
-from cms.services import EDITOR_GROUP, REVIEWER_GROUP
 from orgs.idnumbers import id_number_make, uscc_make
 from orgs.models import Employer, Region, User, Worker
 from orgs.services import (
+    activation_code_issue,
     employer_admin_grant,
     employer_create,
     evaluator_grant,
@@ -137,10 +137,10 @@ def seed_demo(*, seed: int = 2025) -> dict[str, int]:
         employer = Employer.objects.filter(credit_code=credit_code).first()
         rows = _roster_rows(demo, rng, used_phones, first=index == 0)
         if employer is None:
-            employer = employer_create(name=demo.name, credit_code=credit_code, region_code=demo.county,
+            employer = employer_create(actor=None, name=demo.name, credit_code=credit_code, region_code=demo.county,
                                        industry_code=demo.industry, size_class=demo.size,
                                        address=Region.objects.get(code=demo.county).name)
-            check = roster_rows_import(employer=employer, rows=enumerate(rows, start=2), columns=columns)
+            check = roster_rows_import(actor=None, employer=employer, rows=enumerate(rows, start=2), columns=columns)
             if not check.ok:
                 raise RuntimeError(f"demo roster for {demo.name} failed: {check.errors[:3]}")
             created += check.new
@@ -150,17 +150,18 @@ def seed_demo(*, seed: int = 2025) -> dict[str, int]:
 
 
 def _personas(first_employer: Employer) -> None:
-    staff_user_create(username="admin", password=DEMO_PASSWORD, full_name="平台管理员", is_superuser=True)
-    staff_user_create(username="editor", password=DEMO_PASSWORD, full_name="科普编辑", groups=(EDITOR_GROUP,))
-    staff_user_create(username="moderator", password=DEMO_PASSWORD, full_name="内容审核员", groups=(REVIEWER_GROUP,))
-    employer_admin = staff_user_create(username="employer", password=DEMO_PASSWORD, full_name="单位管理员")
-    employer_admin_grant(employer=first_employer, user=employer_admin)
-    evaluator = staff_user_create(username="evaluator", password=DEMO_PASSWORD, full_name="徐州市疾控评估员")
-    evaluator_grant(user=evaluator, region=Region.objects.get(code="320300"))
+    admin = staff_user_create(actor=None, username="admin", password=DEMO_PASSWORD, full_name="平台管理员",
+                              is_superuser=True)
+    employer_admin = staff_user_create(actor=admin, username="employer", password=DEMO_PASSWORD, full_name="单位管理员")
+    employer_admin_grant(actor=admin, employer=first_employer, user=employer_admin)
+    evaluator = staff_user_create(actor=admin, username="evaluator", password=DEMO_PASSWORD, full_name="徐州市疾控评估员")
+    evaluator_grant(actor=admin, user=evaluator, region=Region.objects.get(code="320300"))
     worker = Worker.objects.get(phone=WORKER_PHONE)
     user: User = worker.user
     if not user.has_usable_password():
-        worker_account_activate(phone=WORKER_PHONE, id_number=worker.id_number, password=DEMO_PASSWORD)
+        # As a worker would: the admin hands out a code, the worker activates with it.
+        issued = activation_code_issue(actor=employer_admin, worker=worker)
+        worker_account_activate(phone=WORKER_PHONE, code=issued.code, password=DEMO_PASSWORD)
     else:
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])

@@ -7,6 +7,8 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from orgs.services.roster import clean_phone
+
 
 class PhoneLoginForm(AuthenticationForm):
     """Workers sign in with their mobile number; staff with their username."""
@@ -17,15 +19,21 @@ class PhoneLoginForm(AuthenticationForm):
         self.fields["username"].widget.attrs.update({"inputmode": "text", "autocomplete": "username"})
 
     def clean_username(self) -> str:
-        # Phones pasted from contacts come with spaces or dashes.
+        # Workers' usernames are phones as the roster import cleans them, so every spelling the
+        # import accepts (+86, spaces, brackets, full-width digits) must log in too; the folded
+        # name is also what django-axes counts failures under, so spellings share one lockout.
+        # Anything that is not a phone is a staff username: only the ends are trimmed.
         username = self.cleaned_data.get("username", "")
-        compact = username.replace(" ", "").replace("-", "")
-        return compact if compact.isdigit() else username.strip()
+        try:
+            return clean_phone(username)
+        except ValueError:
+            return username.strip()
 
 
 class ActivationForm(forms.Form):
     phone = forms.CharField(label=_("手机号"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel"}))
-    id_number = forms.CharField(label=_("身份证号"), max_length=25)
+    code = forms.CharField(label=_("激活码"), max_length=20,
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "characters"}))
     password1 = forms.CharField(label=_("设置密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     password2 = forms.CharField(label=_("再次输入密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 

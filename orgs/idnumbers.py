@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 
 from django.utils.translation import gettext as _
+
+from core.errors import ServiceError
+from core.masking import id_number_mask  # noqa: F401 - re-exported for callers of orgs.idnumbers
+from core.text import fold_upper
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"  # ISO 7064 MOD 11-2: index = sum % 11
@@ -21,14 +24,13 @@ _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC_SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
 
-class InvalidIdNumber(ValueError):
+class InvalidIdNumber(ServiceError):
     """The message says what is wrong, in words an office clerk can act on."""
 
 
 def normalise_text(value: object) -> str:
     """Full-width digits and letters to half-width, spaces removed, letters upper-cased."""
-    text = unicodedata.normalize("NFKC", str(value))
-    return re.sub(r"\s+", "", text).upper()
+    return fold_upper(value)
 
 
 def id_check_character(first17: str) -> str:
@@ -73,14 +75,6 @@ def id_number_is_valid(value: object) -> bool:
     except InvalidIdNumber:
         return False
     return True
-
-
-def id_number_mask(id_number: str) -> str:
-    """Keep the region prefix and the last four characters: enough to tell people apart on a
-    screen, not enough to impersonate them (PIPL art. 28 treats it as sensitive)."""
-    if len(id_number) < 10:
-        return "*" * len(id_number)
-    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
 
 
 def id_number_birth_date(id_number: str) -> dt.date:

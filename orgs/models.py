@@ -7,23 +7,15 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from orgs.idnumbers import id_number_mask
+from core.models import Job, new_public_code, private_storage
+from core.scope import ScopePaths
 
-
-def new_public_code() -> str:
-    """Opaque code for public URLs, so integer ids (and head counts) never leak."""
-    return secrets.token_urlsafe(9)
-
-
-def private_storage() -> FileSystemStorage:
-    """Uploaded rosters hold ID numbers: they live outside MEDIA_ROOT, which a web server may serve."""
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT)
+__all__ = ["new_public_code", "private_storage"]
 
 
 def roster_upload_to(instance: models.Model, filename: str) -> str:
@@ -73,7 +65,11 @@ class Region(models.Model):
 
     @property
     def subtree_prefix(self) -> str:
-        return {1: self.code[:2], 2: self.code[:4]}.get(self.level, self.code)
+        return self.prefix_of(self.code, self.level)
+
+    @staticmethod
+    def prefix_of(code: str, level: int) -> str:
+        return {1: code[:2], 2: code[:4]}.get(level, code)
 
     def contains(self, code: str) -> bool:
         return code.startswith(self.subtree_prefix)
@@ -134,6 +130,40 @@ class HazardFactor(models.Model):
         return [alias for alias in self.aliases.split("|") if alias]
 
 
+class FixedTerm(models.Model):
+    """A term of a short national list, loaded by a migration; its code appears in URLs and the API."""
+
+    code = models.SlugField(_("代码"), max_length=30, primary_key=True)
+    name = models.CharField(_("名称"), max_length=30, unique=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Audience(FixedTerm):
+    """Who content is for (主要负责人 / 管理人员 / 劳动者 / 公众): articles, courses, questions."""
+
+    class Meta(FixedTerm.Meta):
+        # The table was created by the knowledge base (cms) before exams and surveys needed it.
+        db_table = "cms_audience"
+        verbose_name = _("读者对象")
+        verbose_name_plural = pgettext_lazy("plural", "读者对象")
+
+
+class LiteracyDimension(FixedTerm):
+    """One of the four dimensions of 职业健康素养, shared by articles, questions and surveys."""
+
+    class Meta(FixedTerm.Meta):
+        db_table = "cms_literacydimension"
+        verbose_name = _("素养维度")
+        verbose_name_plural = pgettext_lazy("plural", "素养维度")
+
+
 class Employer(models.Model):
     class Size(models.TextChoices):
         LARGE = "large", _("大型")
@@ -151,6 +181,8 @@ class Employer(models.Model):
     contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     is_active = models.BooleanField(_("在用"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_paths = ScopePaths(employer="pk", region="region__code")
 
     class Meta:
         ordering = ["name"]
@@ -193,7 +225,10 @@ class Worker(models.Model):
     )
     name = models.CharField(_("姓名"), max_length=64)
     id_number = models.CharField(_("身份证号"), max_length=18, unique=True)
-    phone = models.CharField(_("手机号"), max_length=11, unique=True)
+    # Not unique: a number already used by someone outside the uploader's roster is accepted
+    # without saying so (the check must not tell which numbers other employers hold); the login
+    # name (User.username) is what stays unique.
+    phone = models.CharField(_("手机号"), max_length=11, db_index=True)
     post = models.CharField(_("岗位"), max_length=64, blank=True)
     post_role = models.CharField(_("岗位角色"), max_length=12, choices=PostRole.choices, default=PostRole.OTHER)
     exposures = models.ManyToManyField(HazardFactor, blank=True, related_name="workers", verbose_name=_("接触危害因素"))
@@ -201,6 +236,8 @@ class Worker(models.Model):
     is_active = models.BooleanField(_("在岗"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    scope_paths = ScopePaths(employer="employer_id", region="employer__region__code", owner="user_id")
 
     class Meta:
         ordering = ["employer", "name"]
@@ -210,10 +247,6 @@ class Worker(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def id_number_masked(self) -> str:
-        return id_number_mask(self.id_number)
 
 
 class EmployerAdmin(models.Model):
@@ -246,8 +279,9 @@ class Evaluator(models.Model):
         return f"{self.user} @ {self.region}"
 
 
-class RosterImport(models.Model):
-    """One uploaded roster file: checked first (dry run), imported only when the admin confirms."""
+class RosterImport(Job):
+    """One uploaded roster file: checked first (dry run), imported only when the admin confirms.
+    A background job (core.jobs): check and commit each claim the row with a lease."""
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("已上传")
@@ -258,21 +292,16 @@ class RosterImport(models.Model):
         IMPORTED = "imported", _("已导入")
         FAILED = "failed", _("失败")
 
-    code = models.CharField(max_length=16, unique=True, default=new_public_code, editable=False)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.UPLOADED)
     employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="roster_imports")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
     file = models.FileField(upload_to=roster_upload_to, storage=private_storage)
     original_name = models.CharField(max_length=200)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED)
-    total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0)
     summary = models.JSONField(default=dict, blank=True)
     errors = models.JSONField(default=list, blank=True)
     error_count = models.PositiveIntegerField(default=0)
-    message = models.TextField(blank=True)
-    language = models.CharField(max_length=10, default="zh-hans", help_text=_("检查结果和错误信息使用的语言"))
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+
+    scope_paths = ScopePaths(employer="employer_id", region="employer__region__code")
 
     class Meta:
         ordering = ["-created_at"]
@@ -283,30 +312,85 @@ class RosterImport(models.Model):
         return self.original_name
 
     @property
-    def progress_percent(self) -> int:
-        if not self.total_rows:
-            return 0
-        return min(100, round(100 * self.processed_rows / self.total_rows))
-
-    @property
     def is_running(self) -> bool:
         return self.status in {self.Status.UPLOADED, self.Status.CHECKING, self.Status.IMPORTING}
 
 
-class ExportLog(models.Model):
-    """Who exported which personal data, when (PIPL: health and ID data are sensitive)."""
+class ActivationCode(models.Model):
+    """A single-use, expiring secret the employer admin hands a worker (a printed sheet with a QR
+    code, or one at a time) to activate the account. Only its digest is stored."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
-    employer = models.ForeignKey(Employer, on_delete=models.SET_NULL, null=True, blank=True)
-    kind = models.CharField(max_length=40)
-    row_count = models.PositiveIntegerField(default=0)
-    masked = models.BooleanField(default=True)
+    worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="activation_codes")
+    digest = models.CharField(max_length=64, unique=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    issued_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    scope_paths = ScopePaths(employer="worker__employer_id")
+
+    class Meta:
+        ordering = ["-issued_at"]
+        verbose_name = _("激活码")
+        verbose_name_plural = pgettext_lazy("plural", "激活码")
+
+    def __str__(self) -> str:
+        return f"{self.worker} · {self.issued_at:%Y-%m-%d}"
+
+
+class Employment(models.Model):
+    """A finished employment, kept by the former employer for its records and inspections. The
+    facts are copied as they were (department as text): nothing here follows the worker."""
+
+    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="employments")
+    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="former_employments")
+    name = models.CharField(_("姓名"), max_length=64)
+    department = models.CharField(_("部门"), max_length=64, blank=True)
+    post = models.CharField(_("岗位"), max_length=64, blank=True)
+    post_role = models.CharField(_("岗位角色"), max_length=12, choices=PostRole.choices)
+    exposures = models.ManyToManyField(HazardFactor, blank=True, related_name="+", verbose_name=_("接触危害因素"))
+    hire_date = models.DateField(_("入职日期"), null=True, blank=True)
+    ended_on = models.DateField(_("调出日期"))
     created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_paths = ScopePaths(employer="employer_id", region="employer__region__code")
+
+    class Meta:
+        ordering = ["-ended_on", "-pk"]
+        verbose_name = _("任职记录")
+        verbose_name_plural = pgettext_lazy("plural", "任职记录")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.employer}"
+
+
+class Transfer(models.Model):
+    """A person already on another employer's roster, listed in this employer's file. They join
+    only when they confirm on their own phone, or when the former employer marks them as left."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待本人确认")
+        DONE = "done", _("已加入")
+        DECLINED = "declined", _("本人已拒绝")
+
+    code = models.CharField(max_length=16, unique=True, default=new_public_code, editable=False)
+    worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="transfers")
+    to_employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="incoming_transfers")
+    roster_import = models.ForeignKey(RosterImport, on_delete=models.SET_NULL, null=True, blank=True)
+    # The row of the new employer's file (cleaned): what the worker's record becomes on joining.
+    facts = models.JSONField(default=dict)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    scope_paths = ScopePaths(employer="to_employer_id", owner="worker__user_id")
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = _("导出记录")
-        verbose_name_plural = pgettext_lazy("plural", "导出记录")
+        constraints = [models.UniqueConstraint(fields=["worker", "to_employer"], condition=models.Q(status="pending"),
+                                               name="transfer_one_pending")]
+        verbose_name = _("调入申请")
+        verbose_name_plural = pgettext_lazy("plural", "调入申请")
 
     def __str__(self) -> str:
-        return f"{self.kind} × {self.row_count}"
+        return f"{self.facts.get('name', '')} → {self.to_employer}"

@@ -1,81 +1,41 @@
-"""Reads shared by pages, the API and exports."""
+"""Reads shared by pages, the API and exports, and what orgs adds to the home page and header."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from orgs.access import employers_visible_to, user_roles
-from orgs.models import Department, Employer, PostRole, User, Worker
+from core.nextsteps import NavItem, NextStep, NextSteps
+from core.scope import Scope, request_scope
+from core.text import safe_parameter
+from orgs.models import Department, Employer, Employment, PostRole, Transfer, Worker
+
+ROSTER_STATUSES = ("active", "inactive", "all")
 
 
-@dataclass
-class NextStep:
-    title: str
-    text: str
-    url: str = ""
-    action: str = ""
-
-
-@dataclass
-class NextSteps:
-    roles: set[str]
-    worker: Worker | None = None
-    steps: list[NextStep] = field(default_factory=list)
-    empty_message: str = ""
-
-
-def next_steps_for(user: User) -> NextSteps:
-    """What the home page offers a signed-in person. Only real tasks are listed; when there are
-    none the page says so plainly."""
-    roles = user_roles(user)
-    result = NextSteps(roles=roles)
-    if "worker" in roles:
-        worker = Worker.objects.select_related("employer", "department").get(user=user)
-        result.worker = worker
-        if not worker.exposures.exists() and worker.post_role == PostRole.EXPOSED:
-            result.steps.append(NextStep(
-                _("核对接触的危害因素"),
-                _("花名册中没有登记您接触的职业病危害因素，请联系单位管理员补充。"),
-            ))
-        result.empty_message = _("目前没有需要您完成的培训或考试。单位为您安排培训后，会在这里提醒您。")
-    if "employer_admin" in roles:
-        for employer in Employer.objects.filter(admins__user=user).annotate(
-            worker_count=Count("workers", filter=Q(workers__is_active=True))
-        ):
-            if employer.worker_count == 0:
-                text = _("花名册还是空的：下载模板，填好后导入。")
-            else:
-                text = ngettext("在岗 %(count)s 人，可导入、导出花名册。", "在岗 %(count)s 人，可导入、导出花名册。",
-                                employer.worker_count) % {"count": employer.worker_count}
-            result.steps.append(NextStep(employer.name, text, reverse("orgs:roster", args=[employer.code]),
-                                         _("管理花名册")))
-    if "evaluator" in roles:
-        result.steps.append(NextStep(_("辖区单位"), _("查看辖区内用人单位及其劳动者情况。"),
-                                     reverse("orgs:region"), _("查看")))
-    if "editor" in roles or "superuser" in roles:
-        result.steps.append(NextStep(_("内容管理"), _("在后台编写和审核科普内容。"), "/admin/", _("进入后台")))
-    return result
-
-
-def roster_workers(*, employer: Employer, search: str = "", department: str = "",
-                   status: str = "active") -> QuerySet[Worker]:
+def roster_workers(*, employer: Employer, search: str = "", department: str = "", status: str = "active",
+                   sees_raw: bool = False) -> QuerySet[Worker]:
+    """An employer's workers as the roster page and API list them. Phones and ID numbers can be
+    searched only by a role that sees them raw: a masked value must not be recoverable by search."""
     workers = Worker.objects.filter(employer=employer).select_related("department")
     if status == "active":
         workers = workers.filter(is_active=True)
     elif status == "inactive":
         workers = workers.filter(is_active=False)
+    department = safe_parameter(department, 64)
     if department:
         workers = workers.filter(department__name=department)
-    search = search.strip()[:50]
+    search = safe_parameter(search, 50).strip()
     if search:
-        workers = workers.filter(Q(name__contains=search) | Q(phone__contains=search)
-                                 | Q(id_number__endswith=search.upper()) | Q(post__contains=search))
+        condition = Q(name__contains=search) | Q(post__contains=search)
+        if sees_raw:
+            condition |= Q(phone__contains=search) | Q(id_number__endswith=search.upper())
+        workers = workers.filter(condition)
     return workers.prefetch_related("exposures").order_by("department__name", "name", "pk")
 
 
@@ -94,7 +54,67 @@ def employer_departments(employer: Employer) -> list[str]:
     return list(Department.objects.filter(employer=employer).values_list("name", flat=True))
 
 
-def region_employers(user: User) -> QuerySet[Employer]:
-    return employers_visible_to(user).select_related("region", "industry").annotate(
+def workers_to_activate(employer: Employer) -> QuerySet[Worker]:
+    """Workers on the roster who have never set a password (or had it reset)."""
+    return (Worker.objects.filter(employer=employer, is_active=True, user__password__startswith="!")
+            .select_related("department").order_by("department__name", "name", "pk"))
+
+
+def pending_transfers_to(employer: Employer) -> QuerySet[Transfer]:
+    return Transfer.objects.filter(to_employer=employer, status=Transfer.Status.PENDING).order_by("-created_at")
+
+
+def former_workers(employer: Employer) -> QuerySet[Employment]:
+    return Employment.objects.filter(employer=employer).select_related("worker").order_by("-ended_on", "-pk")
+
+
+def region_employers(scope: Scope) -> QuerySet[Employer]:
+    return scope.filter(Employer.objects.all()).select_related("region", "industry").annotate(
         worker_count=Count("workers", filter=Q(workers__is_active=True))
     ).order_by("region_id", "name")
+
+
+def next_steps(request: HttpRequest, result: NextSteps) -> None:
+    """orgs' part of the home page: the worker's own record and pending requests, each roster an
+    admin keeps, the evaluator's region."""
+    scope = request_scope(request)
+    if scope.has("worker"):
+        worker = Worker.objects.select_related("employer", "department").get(pk=scope.extra["worker_id"])
+        result.context["worker"] = worker
+        for transfer in Transfer.objects.filter(worker=worker, status=Transfer.Status.PENDING).select_related(
+            "to_employer"
+        ):
+            result.steps.append(NextStep(
+                _("确认加入 %(employer)s") % {"employer": transfer.to_employer.name},
+                _("该单位把您列入了花名册。如您已到该单位工作，请确认。"),
+                reverse("orgs:transfer", args=[transfer.code]), _("查看并确认"), order=10))
+        if worker.post_role == PostRole.EXPOSED and not worker.exposures.exists():
+            result.steps.append(NextStep(
+                _("核对接触的危害因素"),
+                _("花名册中没有登记您接触的职业病危害因素，请联系单位管理员补充。"), order=20,
+            ))
+        result.empty_message = _("目前没有需要您完成的培训或考试。单位为您安排培训后，会在这里提醒您。")
+    if scope.employer_ids:
+        for employer in Employer.objects.filter(pk__in=scope.employer_ids).annotate(
+            worker_count=Count("workers", filter=Q(workers__is_active=True))
+        ):
+            if employer.worker_count == 0:
+                text = _("花名册还是空的：下载模板，填好后导入。")
+            else:
+                text = ngettext("在岗 %(count)s 人，可导入、导出花名册。", "在岗 %(count)s 人，可导入、导出花名册。",
+                                employer.worker_count) % {"count": employer.worker_count}
+            result.steps.append(NextStep(employer.name, text, reverse("orgs:roster", args=[employer.code]),
+                                         _("管理花名册"), order=30))
+    if scope.has("evaluator"):
+        result.steps.append(NextStep(_("辖区单位"), _("查看辖区内用人单位及其劳动者情况。"),
+                                     reverse("orgs:region"), _("查看"), order=40))
+
+
+def navigation(request: HttpRequest) -> list[NavItem]:
+    scope = request_scope(request)
+    items = []
+    if scope.employer_ids:
+        items.append(NavItem(_("花名册"), reverse("orgs:employer_home"), order=20))
+    if scope.has("evaluator"):
+        items.append(NavItem(_("辖区单位"), reverse("orgs:region"), order=40))
+    return items

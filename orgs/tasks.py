@@ -1,5 +1,5 @@
-"""Thin Celery tasks: take ids, call one service. Each service claims its row, so a redelivered
-task does nothing the second time."""
+"""Thin Celery tasks: take ids, call one service. Each service claims its row with a lease
+(core.jobs), so a redelivered task does nothing the second time."""
 
 from celery import shared_task
 

@@ -1,11 +1,70 @@
-"""Admin screens for catalogues and employers, grouped under one menu item."""
+"""Admin screens for catalogues and employers, grouped under one menu item. Employers are created
+and edited through orgs.services (checksums, audit); roster imports are read-only records."""
+
+from __future__ import annotations
+
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.actions.base import BaseAction
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permissions import register_permission_policy
 
+from core.admin import ReadOnlyPermissionPolicy, ServiceCreateView, ServiceEditView
+from orgs import services
 from orgs.models import Employer, HazardFactor, Region, RosterImport
+from orgs.services.people import EMPLOYER_FIELDS
+
+
+def _employer_values(form: Any) -> dict[str, Any]:
+    return {field: form.cleaned_data[field] for field in EMPLOYER_FIELDS if field in form.cleaned_data}
+
+
+class EmployerCreateAction(BaseAction):
+    action_name = "create"
+    permission_policy_action = "add"
+
+    def __init__(self, instance: Employer, user: Any = None, *, form: Any = None, **kwargs: Any) -> None:
+        super().__init__(instance, user=user)
+        self.form = form
+
+    def user_has_permission(self) -> bool:
+        return self.permission_policy.user_has_permission(self.user, "add")
+
+    def execute(self, skip_permission_checks: bool = False) -> Employer:
+        self.check(skip_permission_checks)
+        values = _employer_values(self.form)
+        self.instance = services.employer_create(
+            actor=self.user, name=values["name"], credit_code=values["credit_code"], region_code=values["region"],
+            industry_code=values["industry"], size_class=values["size_class"], address=values.get("address", ""),
+            contact_phone=values.get("contact_phone", ""), is_active=values.get("is_active", True))
+        return self.instance
+
+
+class EmployerEditAction(BaseAction):
+    action_name = "edit"
+    permission_policy_action = "change"
+
+    def __init__(self, instance: Employer, user: Any = None, *, form: Any = None, **kwargs: Any) -> None:
+        super().__init__(instance, user=user)
+        self.form = form
+
+    def execute(self, skip_permission_checks: bool = False) -> Employer:
+        self.check(skip_permission_checks)
+        # The form wrote its values onto the instance; the service checks and saves them.
+        employer = Employer.objects.get(pk=self.instance.pk)
+        return services.employer_update(actor=self.user, employer=employer, **_employer_values(self.form))
+
+
+@hooks.register("register_actions")
+def register_orgs_actions(registry: Any) -> None:
+    registry.register(Employer, EmployerCreateAction)
+    registry.register(Employer, EmployerEditAction)
+
+
+register_permission_policy(RosterImport, ReadOnlyPermissionPolicy(RosterImport))
 
 
 class EmployerViewSet(ModelViewSet):
@@ -14,7 +73,10 @@ class EmployerViewSet(ModelViewSet):
     list_display = ["name", "credit_code", "region", "industry", "size_class", "is_active"]
     list_filter = ["size_class", "is_active"]
     search_fields = ["name", "credit_code"]
-    form_fields = ["name", "credit_code", "region", "industry", "size_class", "address", "contact_phone", "is_active"]
+    form_fields = list(EMPLOYER_FIELDS)
+    add_view_class = ServiceCreateView
+    edit_view_class = ServiceEditView
+    copy_view_enabled = False
 
 
 class HazardFactorViewSet(ModelViewSet):
@@ -36,12 +98,15 @@ class RegionViewSet(ModelViewSet):
 
 
 class RosterImportViewSet(ModelViewSet):
+    """Background jobs: written only by their services, so only listed and inspected here."""
+
     model = RosterImport
     icon = "upload"
-    list_display = ["original_name", "employer", "status", "total_rows", "error_count", "created_at"]
+    list_display = ["original_name", "employer", "status", "progress_total", "error_count", "created_at"]
     list_filter = ["status"]
-    form_fields = ["status"]
+    form_fields: list[str] = []
     inspect_view_enabled = True
+    copy_view_enabled = False
 
 
 class OrgsGroup(ViewSetGroup):

@@ -68,7 +68,7 @@ def test_it_checks_a_large_roster_in_a_real_worker(celery_worker_process: subpro
     celery_app.conf.task_always_eager = False
     try:
         with override_settings(ROSTER_BACKGROUND_BYTES=10):
-            roster_import = roster_import_start(employer=employer, user=admin, upload=upload)
+            roster_import = roster_import_start(actor=admin, employer=employer, upload=upload)
     finally:
         celery_app.conf.task_always_eager = True
     deadline = time.monotonic() + 60
@@ -82,7 +82,7 @@ def test_it_checks_a_large_roster_in_a_real_worker(celery_worker_process: subpro
         log = celery_worker_process.communicate(timeout=20)[0].decode()
         pytest.fail("the worker did not finish the check in 60 s:\n" + log[-3000:])
     assert roster_import.status == RosterImport.Status.CHECKED, roster_import.message
-    assert roster_import.total_rows == 300
+    assert roster_import.progress_total == 300
     assert roster_import.summary["new"] == 300
     celery_worker_process.terminate()
     log = celery_worker_process.communicate(timeout=20)[0].decode()

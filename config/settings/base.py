@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_json, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -20,6 +20,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "t
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    "core",
     "cms",
     "orgs",
     "learning",
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.ScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -87,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
+                "core.context_processors.header",
             ],
         },
     },
@@ -98,6 +101,18 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
+# SQLite (the embedded default) with several visitors at once. WAL: readers never wait for a
+# writer. IMMEDIATE: a transaction takes the write lock when it begins, so a second writer waits
+# for it (up to SQLITE_BUSY_TIMEOUT seconds) instead of failing with "database is locked" when
+# it would have to upgrade a read lock half-way. synchronous=NORMAL is safe with WAL: a power cut
+# may lose the last commits, never the file.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "orgs.User"
@@ -125,6 +140,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
 
+# Account activation with a code the employer admin issues (docs/accounts.md): how long a code is
+# valid, and failed attempts per phone (four times as many per address) before a pause.
+ACTIVATION_CODE_DAYS = env_int("ACTIVATION_CODE_DAYS", 14)
+ACTIVATION_FAILURE_LIMIT = env_int("ACTIVATION_FAILURE_LIMIT", AXES_FAILURE_LIMIT)
+ACTIVATION_COOLOFF_HOURS = env_int("ACTIVATION_COOLOFF_HOURS", AXES_COOLOFF_TIME)
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -140,8 +161,16 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Files with personal data (uploaded rosters): never served by the web server.
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private")))
+# "private" holds files with personal data (uploaded rosters, generated workbooks). On one host it is
+# a folder outside MEDIA_ROOT; with Celery workers on several hosts, point it at S3-compatible
+# storage that all of them reach (PRIVATE_STORAGE_BACKEND and PRIVATE_STORAGE_OPTIONS, a JSON
+# object of the backend's options; docs/deployment.md).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": env_str("PRIVATE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": env_json("PRIVATE_STORAGE_OPTIONS", {"location": str(PRIVATE_MEDIA_ROOT)}),
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
@@ -152,6 +181,10 @@ ROSTER_MAX_UPLOAD_BYTES = env_int("ROSTER_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 # by a Celery task behind a progress bar; smaller ones are handled inside the request.
 ROSTER_BACKGROUND_BYTES = env_int("ROSTER_BACKGROUND_BYTES", 200 * 1024)
 ROSTER_BACKGROUND_ROWS = env_int("ROSTER_BACKGROUND_ROWS", 2000)
+# Roster checks look numbers up, so they are rate-limited per employer: files checked an hour, and
+# ID numbers outside the employer's own roster checked a day (more than any real roster holds).
+ROSTER_CHECKS_PER_HOUR = env_int("ROSTER_CHECKS_PER_HOUR", 30)
+ROSTER_OUTSIDE_NUMBERS_PER_DAY = env_int("ROSTER_OUTSIDE_NUMBERS_PER_DAY", 50_000)
 
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
@@ -201,6 +234,22 @@ SPECTACULAR_SETTINGS = {
 }
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+
+# Notifications (core.notifications, docs/notifications.md): the in-site inbox always; e-mail when
+# NOTIFY_EMAIL is on and the person has an address; SMS only through a provider class you add.
+NOTIFY_EMAIL = env_bool("NOTIFY_EMAIL", False)
+# Required once e-mail is on: mail from webmaster@localhost is refused or binned by mail servers.
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") if NOTIFY_EMAIL else env_str("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# Seconds: a mail server that hangs must not hold a request or a worker for ever.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+# Dotted path to a class implementing core.notifications.SmsChannel; none is bundled, "" = no SMS.
+NOTIFY_SMS_BACKEND = env_str("NOTIFY_SMS_BACKEND", "")
 
 # Domain settings with no national value (see docs/domain.md).
 MINUTES_PER_STUDY_HOUR = env_int("MINUTES_PER_STUDY_HOUR", 45)

@@ -6,6 +6,7 @@
 import os
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_str
 
@@ -14,8 +15,12 @@ from .base import *  # noqa: F403
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-for-production-0123456789"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-if os.environ.get("TEST_DATABASE") == "sqlite":
-    DATABASES = {"default": dj_database_url.parse("sqlite:///" + str(BASE_DIR / "test.sqlite3"))}  # noqa: F405
+# Strict like config/env.py: a misspelt TEST_DATABASE must not quietly run on PostgreSQL.
+_database = env_str("TEST_DATABASE", "") or "postgres"
+if _database not in ("postgres", "sqlite"):
+    raise ImproperlyConfigured(f"TEST_DATABASE={_database!r} is not sqlite or postgres (the default)")
+if _database == "sqlite":
+    DATABASES = {"default": {**dj_database_url.parse("sqlite:///" + str(BASE_DIR / "test.sqlite3")), "OPTIONS": SQLITE_OPTIONS}}  # noqa: F405
 else:
     DATABASES = {
         "default": dj_database_url.parse(env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"))
@@ -30,6 +35,8 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 MEDIA_ROOT = BASE_DIR / "media" / "test"  # noqa: F405
 PRIVATE_MEDIA_ROOT = BASE_DIR / "private" / "test"  # noqa: F405
+STORAGES["private"] = {"BACKEND": "django.core.files.storage.FileSystemStorage",  # noqa: F405
+                       "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT)}}
 AXES_FAILURE_LIMIT = 5
 # Static files are served by runserver (dev) or not at all (tests); whitenoise only in production.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
+import secrets
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -18,10 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.audit import audit
+from core.text import clean_text, fold
 from orgs.idnumbers import InvalidIdNumber, id_number_clean
 from orgs.models import Department, Employer, HazardFactor, User, Worker
 from orgs.services.roster_columns import ACTIVE_WORDS, COLUMN_BY_KEY, POST_ROLE_LABELS, POST_ROLE_WORDS
 from orgs.services.roster_read import RosterFileError, RosterTable, excel_serial_to_date
+from orgs.services.transfers import transfers_from_roster
 
 LOOKUP_CHUNK = 5000
 WRITE_BATCH = 2000
@@ -77,21 +80,28 @@ class RosterCheck:
     errors: list[RowError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     total_rows: int = 0
-    new: int = 0
+    new: int = 0  # includes people on other rosters: the check must not tell them apart
     updated: int = 0
-    transferred: int = 0
     # the column keys the file has: an optional column that is absent leaves that field alone
     columns: set[str] = field(default_factory=set)
-    # id_number -> the existing worker; filled by the database pass
+    # id_number -> the existing worker of this employer; filled by the database pass
     existing: dict[str, Existing] = field(default_factory=dict)
+    # ID numbers on another employer's roster (they join through orgs.services.transfers), and
+    # phones that are already someone's login: never shown to the uploader.
+    elsewhere: set[str] = field(default_factory=set)
+    logins_taken: set[str] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
     def summary(self) -> dict[str, Any]:
-        return {"new": self.new, "updated": self.updated, "transferred": self.transferred,
-                "rows": self.total_rows, "warnings": self.warnings}
+        return {"new": self.new, "updated": self.updated, "rows": self.total_rows, "warnings": self.warnings}
+
+    @property
+    def outside_roster(self) -> int:
+        """Numbers checked that are not on the uploader's roster (audited and rate-limited)."""
+        return self.new
 
 
 def hazard_lookup() -> dict[str, int]:
@@ -100,15 +110,8 @@ def hazard_lookup() -> dict[str, int]:
     for factor_id, name, aliases in HazardFactor.objects.values_list("id", "name", "aliases"):
         for word in (name, *aliases.split("|")):
             if word:
-                lookup[_fold(word)] = factor_id
+                lookup[fold(word)] = factor_id
     return lookup
-
-
-def _fold(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _text(value: Any) -> str:
@@ -116,8 +119,7 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    # Control characters (a NUL pasted from another system) cannot be stored by PostgreSQL.
-    text = _CONTROL.sub("", unicodedata.normalize("NFKC", str(value))).strip()
+    text = clean_text(value)
     if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
         text = text[1:]  # our own export's formula guard coming back
     return text
@@ -143,6 +145,11 @@ def clean_date(value: Any) -> dt.date | None:
     else:
         text = _text(value).split(" ")[0]
         parsed = None
+        # A CSV has no number cells: a date Excel showed as a serial is saved as the text "45292".
+        # Five digits are no other date spelling; outside 1950-01-01 (18264) to 2099-12-31 (73050)
+        # they are more likely a wrong cell than a hire date, so they stay unreadable.
+        if len(text) == 5 and text.isascii() and text.isdigit() and 18264 <= int(text) <= 73050:
+            parsed = excel_serial_to_date(int(text))
         for pattern in _DATE_PATTERNS:
             match = pattern.match(text)
             if match:
@@ -244,7 +251,7 @@ class _RowCleaner:
             word = word.strip()
             if not word or word in {"无", "没有"}:
                 continue
-            factor_id = self.hazards.get(_fold(word))
+            factor_id = self.hazards.get(fold(word))
             if factor_id is None:
                 unknown.append(word)
             elif factor_id not in ids:
@@ -307,6 +314,9 @@ def _chunks(items: list[str]) -> Iterator[list[str]]:
 
 
 def _check_against_database(employer: Employer, result: RosterCheck, cleaner: _RowCleaner) -> None:
+    """What the rows would do to this employer's roster. Nothing said here depends on other
+    employers' people: a number on another roster reads exactly like an unknown one (the file
+    check must not be an oracle on other tenants); such rows join through a transfer at write time."""
     ids = [row.id_number for row in result.rows]
     phones = [row.phone for row in result.rows]
     by_id: dict[str, tuple[int, int, int, bool, str]] = {}
@@ -315,36 +325,33 @@ def _check_against_database(employer: Employer, result: RosterCheck, cleaner: _R
             id_number__in=chunk
         ).values_list("pk", "user_id", "employer_id", "is_active", "id_number", "phone"):
             by_id[id_number] = (pk, user_id, employer_id, active, phone)
-    phone_owner: dict[str, str] = {}  # phone -> id_number of the worker holding it, "" for a non-worker
+    # Phones held by this employer's own workers (another person here: a real mistake to report),
+    # and logins held by anyone else (accepted silently; the new login becomes another name).
+    own_phone: dict[str, str] = {}
     for chunk in _chunks(phones):
-        for username, id_number in User.objects.filter(username__in=chunk).values_list(
-            "username", "worker__id_number"
+        for phone, id_number in Worker.objects.filter(employer=employer, phone__in=chunk).values_list(
+            "phone", "id_number"
         ):
-            phone_owner[username] = id_number or ""
+            own_phone[phone] = id_number
+        result.logins_taken.update(User.objects.filter(username__in=chunk).values_list("username", flat=True))
     # Phones that workers of this file give up: another row may take them (two workers swapping).
     released = {by_id[row.id_number][4] for row in result.rows
-                if row.id_number in by_id and by_id[row.id_number][4] != row.phone}
+                if row.id_number in by_id and by_id[row.id_number][2] == employer.pk
+                and by_id[row.id_number][4] != row.phone}
     for row in result.rows:
         found = by_id.get(row.id_number)
-        owner = phone_owner.get(row.phone)
+        owner = own_phone.get(row.phone)
         if owner is not None and owner != row.id_number and row.phone not in released:
-            message = _("该手机号已被其他账号使用") if owner == "" else _("该手机号已登记给另一名劳动者")
-            result.errors.append(cleaner.error(row.row, "phone", message))
+            result.errors.append(cleaner.error(row.row, "phone", _("该手机号已登记给本单位另一名劳动者")))
             continue
-        if found is None:
+        if found is None or found[2] != employer.pk:
             result.new += 1
+            if found is not None:
+                result.elsewhere.add(row.id_number)
             continue
         pk, user_id, employer_id, active, phone = found
-        if employer_id != employer.pk:
-            if active:
-                result.errors.append(cleaner.error(
-                    row.row, "id_number",
-                    _("此人在另一家单位的花名册中仍为在岗；请原单位先将其设为离职")))
-                continue
-            result.transferred += 1
-        else:
-            result.updated += 1
-        result.existing[row.id_number] = Existing(pk, user_id, phone, active, employer_id == employer.pk)
+        result.updated += 1
+        result.existing[row.id_number] = Existing(pk, user_id, phone, active, True)
 
 
 @transaction.atomic
@@ -355,14 +362,15 @@ def roster_write(*, employer: Employer, check: RosterCheck,
     if not check.ok:
         raise ValueError("roster_write needs a check without errors")
     departments = _departments_for(employer, {row.department for row in check.rows if row.department})
-    new_rows = [row for row in check.rows if row.id_number not in check.existing]
+    # People on another employer's roster join through orgs.services.transfers, called after this.
+    new_rows = [row for row in check.rows if row.id_number not in check.existing and row.id_number not in check.elsewhere]
     old_rows = [row for row in check.rows if row.id_number in check.existing]
     # Before any insert or update: a new or updated row may take a phone another row gives up.
     _release_changed_phones(old_rows, check.existing)
     done = 0
     for start in range(0, len(new_rows), WRITE_BATCH):
         batch = new_rows[start : start + WRITE_BATCH]
-        _insert_workers(employer, batch, departments)
+        _insert_workers(employer, batch, departments, check.logins_taken)
         done += len(batch)
         if on_progress:
             on_progress(done)
@@ -384,10 +392,17 @@ def _departments_for(employer: Employer, names: set[str]) -> dict[str, int]:
     return known
 
 
-def _insert_workers(employer: Employer, rows: list[RosterRow], departments: dict[str, int]) -> None:
+def login_name_for(phone: str, logins_taken: set[str]) -> str:
+    """The phone is the login, unless it already is someone's login (told to the worker when they
+    activate the account, never to the uploader)."""
+    return phone if phone not in logins_taken else f"u{secrets.token_hex(5)}"
+
+
+def _insert_workers(employer: Employer, rows: list[RosterRow], departments: dict[str, int],
+                    logins_taken: set[str] = frozenset()) -> None:  # type: ignore[assignment]
     unusable = make_password(None)  # one unusable hash is enough: nobody can log in until activation
     users = User.objects.bulk_create(
-        [User(username=row.phone, full_name=row.name, password=unusable) for row in rows]
+        [User(username=login_name_for(row.phone, logins_taken), full_name=row.name, password=unusable) for row in rows]
     )
     workers = Worker.objects.bulk_create([
         Worker(user_id=user.pk, employer=employer, department_id=departments.get(row.department),
@@ -445,12 +460,25 @@ def _set_exposures(exposures: dict[int, list[int]], *, replace: bool) -> None:
     )
 
 
-def roster_rows_import(*, employer: Employer, rows: Iterable[tuple[int, list[Any]]],
+def roster_rows_import(*, actor: User | None, employer: Employer, rows: Iterable[tuple[int, list[Any]]],
                        columns: dict[str, int]) -> RosterCheck:
     """Check and write rows that come from code rather than a file (the demo seeder, the API)."""
     table = RosterTable(columns=columns, header_row=1, rows=iter(rows),
                         column_letters={key: "" for key in columns})
     check = roster_check(employer=employer, table=table)
     if check.ok:
-        roster_write(employer=employer, check=check)
+        with transaction.atomic():
+            roster_write(employer=employer, check=check)
+            roster_transfers(actor=actor, employer=employer, check=check)
+            audit(actor, "orgs.roster.import", employer, employer_id=employer.pk, data=check.summary())
     return check
+
+
+def roster_transfers(*, actor: User | None, employer: Employer, check: RosterCheck,
+                     roster_import: Any = None) -> dict[str, int]:
+    """The rows of a written check whose people are on another employer's roster."""
+    moving = [row for row in check.rows if row.id_number in check.elsewhere]
+    if not moving:
+        return {"joined": 0, "pending": 0}
+    return transfers_from_roster(actor=actor, employer=employer, rows=moving, columns=check.columns,
+                                 roster_import=roster_import)

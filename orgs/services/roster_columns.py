@@ -63,10 +63,3 @@ HEADER_LOOKUP: dict[str, str] = {}
 for _column in COLUMNS:
     for _word in (_column.header, *_column.aliases):
         HEADER_LOOKUP[header_key(_word)] = _column.key
-
-
-def spreadsheet_safe(value: object) -> object:
-    """Neutralise text a spreadsheet would run as a formula (CSV/formula injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value

@@ -17,12 +17,14 @@ from xml.etree.ElementTree import ParseError
 
 from django.utils.translation import gettext as _
 
+from core.errors import ServiceError
 from orgs.services.roster_columns import COLUMNS, HEADER_LOOKUP, header_key
 
 HEADER_SEARCH_ROWS = 10
+REQUIRED_KEYS = frozenset(column.key for column in COLUMNS if column.required)
 
 
-class RosterFileError(ValueError):
+class RosterFileError(ServiceError):
     """The file as a whole cannot be read; the message tells the admin what to do."""
 
 
@@ -138,13 +140,22 @@ def _with_headers(raw_rows: Iterator[list[Any]]) -> RosterTable:
         raise RosterFileError(_("文件里没有数据"))
     for index, row in enumerate(looked_at):
         keys = [HEADER_LOOKUP.get(header_key(cell)) for cell in row]
-        if "name" in keys and "id_number" in keys:
+        if _is_header_row(keys):
             return _table(index, row, keys, looked_at[index + 1 :], raw_rows)
     expected = "、".join(column.header for column in COLUMNS)
     raise RosterFileError(
         _("在前%(rows)s行中找不到表头（至少要有“姓名”和“身份证号”两列）。请使用下载的模板，表头为：%(headers)s")
         % {"rows": HEADER_SEARCH_ROWS, "headers": expected}
     )
+
+
+def _is_header_row(keys: list[str | None]) -> bool:
+    """姓名 and 身份证号 together, or every required column but one."""
+    # A header row that lacks one required column must still be found, so that the admin is told
+    # which column is missing rather than that there is no header. Two required headers at
+    # least, so that a lone 姓名 in a title block is never taken for the header row.
+    found = REQUIRED_KEYS.intersection(keys)
+    return {"name", "id_number"} <= found or len(found) >= max(len(REQUIRED_KEYS) - 1, 2)
 
 
 def _table(index: int, row: list[Any], keys: list[str | None], rest: list[list[Any]],

@@ -12,6 +12,8 @@ def uploads_in_tmp(settings: Any, tmp_path: Path) -> None:
     """Uploaded rosters of a test go to its own folder, never the project's."""
     settings.MEDIA_ROOT = tmp_path
     settings.PRIVATE_MEDIA_ROOT = tmp_path
+    settings.STORAGES = {**settings.STORAGES, "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}
 
 
 @pytest.fixture

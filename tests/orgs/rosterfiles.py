@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+
+from django.db import transaction
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from orgs.idnumbers import id_number_make
 from orgs.models import Department, Employer, User, Worker
 from orgs.services import read_roster, roster_check, roster_write
+from orgs.services.roster import roster_transfers
 from orgs.services.roster import RosterCheck
 from orgs.services.roster_columns import COLUMNS
 from orgs.services.roster_read import RosterTable
@@ -124,7 +127,9 @@ def import_file(employer: Employer, content: bytes, name: str = "花名册.xlsx"
     """Check and write a file that must be clean."""
     result = check(employer, content, name)
     assert result.ok, [error.as_dict() for error in result.errors]
-    roster_write(employer=employer, check=result)
+    with transaction.atomic():
+        roster_write(employer=employer, check=result)
+        roster_transfers(actor=None, employer=employer, check=result)
     return result
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from orgs.access import employers_visible_to, user_roles
+from core.masking import id_number_mask, phone_mask
+from core.scope import scope_for
+from orgs.models import Employer
 from tests.conftest import Personas
 
 pytestmark = pytest.mark.django_db
@@ -48,17 +50,20 @@ def test_it_lets_the_evaluator_read_but_not_write(personas: Personas) -> None:
     page = client.get(urls["roster"])
     assert page.status_code == 200
     assert personas.worker.id_number not in page.content.decode()
-    assert personas.worker.id_number_masked in page.content.decode()
+    assert id_number_mask(personas.worker.id_number) in page.content.decode()
     for name in ("template", "export", "import"):
         assert client.get(urls[name]).status_code == 403, name
+    assert personas.worker.phone not in page.content.decode()
+    assert phone_mask(personas.worker.phone) in page.content.decode()
     api = client.get(urls["api_workers"]).json()
-    assert api["results"][0]["id_number"] == personas.worker.id_number_masked
+    assert api["results"][0]["id_number"] == id_number_mask(personas.worker.id_number)
+    assert api["results"][0]["phone"] == phone_mask(personas.worker.phone)
 
 
 def test_it_keeps_the_evaluator_inside_their_region(personas: Personas) -> None:
     client = personas.client(personas.evaluator)
     assert client.get(reverse("orgs:roster", args=[personas.other_employer.code])).status_code == 404
-    assert list(employers_visible_to(personas.evaluator)) == [personas.employer]
+    assert list(scope_for(personas.evaluator).filter(Employer.objects.all())) == [personas.employer]
 
 
 def test_it_shows_the_admin_full_id_numbers(personas: Personas) -> None:
@@ -99,12 +104,16 @@ def test_it_opens_the_region_page_to_evaluators_only(personas: Personas) -> None
         assert personas.client(persona).get(reverse("orgs:region")).status_code == 404
 
 
+def roles_of(user: object) -> set[str]:
+    return set(scope_for(user).roles)
+
+
 def test_it_names_each_personas_roles(personas: Personas) -> None:
-    assert user_roles(personas.worker_user) == {"worker"}
-    assert user_roles(personas.employer_admin) == {"employer_admin"}
-    assert user_roles(personas.evaluator) == {"evaluator"}
-    assert user_roles(personas.editor) == {"editor"}
-    assert "superuser" in user_roles(personas.superuser)
+    assert roles_of(personas.worker_user) == {"worker"}
+    assert roles_of(personas.employer_admin) == {"employer_admin"}
+    assert roles_of(personas.evaluator) == {"evaluator"}
+    assert roles_of(personas.editor) == {"editor"}
+    assert "superuser" in roles_of(personas.superuser)
 
 
 def test_it_gives_the_superuser_everything(personas: Personas) -> None:

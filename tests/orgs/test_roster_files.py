@@ -7,14 +7,18 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
+import re
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 
 from orgs.models import Employer, RosterImport, User, Worker
 from orgs.services import RosterFileError, RosterUploadError, roster_import_commit, roster_import_start
+from orgs.services.roster_columns import COLUMNS
 from tests.orgs.rosterfiles import (
     HEADERS,
     DateCell,
@@ -54,7 +58,7 @@ def _file_error(content: bytes, name: str) -> str:
 def _upload_error(employer: Employer, admin: User, content: bytes, name: str) -> str:
     before = counts(), RosterImport.objects.count()
     with pytest.raises(RosterUploadError) as excinfo:
-        roster_import_start(employer=employer, user=admin, upload=upload(content, name))
+        roster_import_start(actor=admin, employer=employer, upload=upload(content, name))
     assert (counts(), RosterImport.objects.count()) == before
     return str(excinfo.value)
 
@@ -209,6 +213,13 @@ def test_it_reads_excel_dates(employer: Employer, cell: object) -> None:
     assert Worker.objects.get(id_number=make_id(1)).hire_date == dt.date(2024, 3, 1)
 
 
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8-sig"])
+def test_it_reads_an_excel_serial_written_to_a_csv(employer: Employer, encoding: str) -> None:
+    # Excel saves a date cell formatted as a number as its serial, so the CSV holds the text "45352".
+    import_file(employer, csv_bytes(table(person(1, hire_date="45352")), encoding=encoding), "花名册.csv")
+    assert Worker.objects.get(id_number=make_id(1)).hire_date == dt.date(2024, 3, 1)
+
+
 def test_it_refuses_a_future_excel_date(employer: Employer) -> None:
     tomorrow = dt.date.today() + dt.timedelta(days=2)
     [(row, letter, _column, message)] = errors_of(check(employer, xlsx_bytes(table(person(1, hire_date=DateCell(tomorrow))))))
@@ -251,6 +262,33 @@ def test_it_names_a_missing_required_column() -> None:
     message = _file_error(xlsx_bytes(table(["张三", make_id(1), "接害劳动者"], headers=["姓名", "身份证号", "岗位角色"])),
                           "花名册.xlsx")
     assert message.startswith("缺少必需的列：手机号")
+
+
+def _without(header: str, *rows: list[Any]) -> list[list[Any]]:
+    """A table whose header row lacks one column, and its rows without that cell."""
+    position = HEADERS.index(header)
+    return table(*(row[:position] + row[position + 1 :] for row in rows),
+                 headers=HEADERS[:position] + HEADERS[position + 1 :])
+
+
+@pytest.mark.parametrize("name", ["花名册.xlsx", "花名册.csv"])
+@pytest.mark.parametrize("header", ["身份证号", "姓名", "手机号", "岗位角色"])
+def test_it_names_the_one_required_column_a_header_row_lacks(header: str, name: str) -> None:
+    rows = _without(header, person(1), person(2))
+    content = xlsx_bytes(rows) if name.endswith(".xlsx") else csv_bytes(rows, encoding="gb18030")
+    message = _file_error(content, name)
+    assert message.startswith(f"缺少必需的列：{header}。")
+    assert "找不到表头" not in message
+
+
+def test_it_names_the_missing_column_below_a_title_row() -> None:
+    rows = [["某某公司职工花名册"], *_without("身份证号", person(1))]
+    assert _file_error(csv_bytes(rows, encoding="utf-8-sig"), "花名册.csv").startswith("缺少必需的列：身份证号。")
+
+
+def test_it_names_every_missing_required_column() -> None:
+    rows = table(["张三", make_id(1), "采掘一队"], headers=["姓名", "身份证号", "部门"])
+    assert _file_error(csv_bytes(rows), "花名册.csv").startswith("缺少必需的列：手机号、岗位角色。")
 
 
 def test_it_names_a_header_given_twice() -> None:
@@ -298,11 +336,11 @@ def test_it_refuses_a_workbook_with_a_damaged_sheet() -> None:
 
 def test_it_checks_a_small_upload_at_once(employer: Employer, admin: User) -> None:
     before = counts()
-    roster_import = roster_import_start(employer=employer, user=admin,
+    roster_import = roster_import_start(actor=admin, employer=employer,
                                         upload=upload(csv_bytes(table(person(1), person(2)), encoding="gb18030"),
                                                       "花名册.csv"))
     assert roster_import.status == RosterImport.Status.CHECKED
-    assert (roster_import.total_rows, roster_import.summary["new"]) == (2, 2)
+    assert (roster_import.progress_total, roster_import.summary["new"]) == (2, 2)
     assert roster_import.original_name == "花名册.csv"
     assert roster_import.created_by == admin
     assert counts() == before
@@ -331,13 +369,13 @@ def test_it_accepts_an_upload_at_the_limit(employer: Employer, admin: User) -> N
     content = head + b"\r\n" * ((1024 * 1024 - len(head)) // 2)
     content += b" " * (1024 * 1024 - len(content))
     assert len(content) == 1024 * 1024
-    roster_import = roster_import_start(employer=employer, user=admin, upload=upload(content, "花名册.csv"))
+    roster_import = roster_import_start(actor=admin, employer=employer, upload=upload(content, "花名册.csv"))
     roster_import.refresh_from_db()
     assert roster_import.status == RosterImport.Status.CHECKED
 
 
 def test_it_rejects_an_xls_upload_with_a_message(employer: Employer, admin: User) -> None:
-    roster_import = roster_import_start(employer=employer, user=admin,
+    roster_import = roster_import_start(actor=admin, employer=employer,
                                         upload=upload(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4096), "花名册.xls"))
     assert roster_import.status == RosterImport.Status.REJECTED
     assert "97-2003" in roster_import.message
@@ -350,7 +388,7 @@ def test_it_rejects_ten_megabytes_of_noise_in_the_background(
     before = counts()
     noise = random.Random(len(name)).randbytes(TEN_MB).replace(b"\x00", b"\x01")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        roster_import = roster_import_start(employer=employer, user=admin, upload=upload(noise, name))
+        roster_import = roster_import_start(actor=admin, employer=employer, upload=upload(noise, name))
         assert roster_import.status == RosterImport.Status.UPLOADED  # too big to check inside the request
     assert len(callbacks) == 1
     roster_import.refresh_from_db()
@@ -361,7 +399,7 @@ def test_it_rejects_ten_megabytes_of_noise_in_the_background(
 
 def test_it_never_fails_an_import_the_preview_accepted(employer: Employer, admin: User) -> None:
     content = csv_bytes(table(person(1, "张\x00三", department="采掘\x00一队")), encoding="utf-8-sig")
-    roster_import = roster_import_start(employer=employer, user=admin, upload=upload(content, "花名册.csv"))
+    roster_import = roster_import_start(actor=admin, employer=employer, upload=upload(content, "花名册.csv"))
     if roster_import.status == RosterImport.Status.REJECTED:
         assert [(error["row"], error["letter"]) for error in roster_import.errors][:1] == [(2, "A")]
         return
@@ -372,7 +410,17 @@ def test_it_never_fails_an_import_the_preview_accepted(employer: Employer, admin
 
 
 def test_it_stores_the_upload_under_an_unguessable_name(employer: Employer, admin: User) -> None:
-    roster_import = roster_import_start(employer=employer, user=admin,
+    roster_import = roster_import_start(actor=admin, employer=employer,
                                         upload=upload(xlsx_bytes(table(person(1))), "花名册.xlsx"))
     assert "花名册" not in roster_import.file.name
     assert roster_import.original_name == "花名册.xlsx"
+
+
+# --- the documentation ---------------------------------------------------------------------------
+
+
+def test_the_roster_docs_list_every_column_of_the_template() -> None:
+    text = (Path(settings.BASE_DIR) / "docs" / "roster.md").read_text(encoding="utf-8")
+    template = text.split("## Template", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"[\u4e00-\u9fff]+", template.split("the headers", 1)[1].split(";", 1)[0])
+    assert listed == [column.header for column in COLUMNS]

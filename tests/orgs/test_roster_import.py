@@ -11,9 +11,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from orgs.models import Department, Employer, PostRole, RosterImport, User, Worker
+from orgs.models import Department, Employer, Employment, HazardFactor, PostRole, RosterImport, Transfer, User, Worker
 from orgs.services import roster as roster_service
-from orgs.services import roster_import_commit, roster_import_start, roster_write
+from orgs.services import roster_import_commit, roster_import_start, roster_write, transfer_confirm
 from tests.factories import EmployerFactory, UserFactory, WorkerFactory
 from tests.orgs.rosterfiles import (
     HEADERS,
@@ -53,7 +53,7 @@ def _single_error(employer: Employer, *rows: list[object]) -> tuple[int, str, st
 
 def test_it_creates_workers_with_logins(employer: Employer) -> None:
     result = import_file(employer, xlsx_bytes(table(person(1, "张三"), person(2, "李四"))))
-    assert (result.new, result.updated, result.transferred, result.total_rows) == (2, 0, 0, 2)
+    assert (result.new, result.updated, result.total_rows) == (2, 0, 2)
     worker = Worker.objects.get(id_number=make_id(1))
     assert worker.employer == employer
     assert worker.name == "张三"
@@ -124,7 +124,7 @@ def test_it_updates_on_reimport_instead_of_duplicating(employer: Employer) -> No
     before = counts()
     first = Worker.objects.get(id_number=make_id(1))
     result = import_file(employer, xlsx_bytes(table(person(1), person(2))))
-    assert (result.new, result.updated, result.transferred) == (0, 2, 0)
+    assert (result.new, result.updated) == (0, 2)
     assert counts() == before
     again = Worker.objects.get(id_number=make_id(1))
     assert (again.pk, again.user_id, again.code) == (first.pk, first.user_id, first.code)
@@ -208,21 +208,39 @@ def test_it_keeps_fields_of_columns_the_file_does_not_have(employer: Employer) -
 # --- other employers and other accounts ----------------------------------------------------------
 
 
-def test_it_transfers_a_worker_inactive_at_another_employer(employer: Employer, other_employer: Employer) -> None:
-    departed = WorkerFactory(employer=other_employer, is_active=False)
+def test_it_moves_a_worker_who_left_another_employer_without_their_former_facts(
+        employer: Employer, other_employer: Employer) -> None:
+    departed = WorkerFactory(employer=other_employer, is_active=False, post="采煤工",
+                             hire_date=dt.date(2015, 3, 1))
+    old_department = Department.objects.create(employer=other_employer, name="综采一队")
+    departed.department = old_department
+    departed.save()
+    departed.exposures.set(HazardFactor.objects.filter(name__in=["煤尘", "噪声"]))
+    User.objects.filter(pk=departed.user_id).update(is_active=False)
     before = counts()
-    result = import_file(employer, xlsx_bytes(table(person(1, id_number=departed.id_number, phone=departed.phone,
-                                                           exposures="噪声"))))
-    assert (result.new, result.updated, result.transferred) == (0, 0, 1)
+    short = ["姓名", "身份证号", "手机号", "岗位角色", "接触危害因素"]
+    result = import_file(employer, xlsx_bytes(table(["张三", departed.id_number, departed.phone, "接害劳动者", "噪声"],
+                                                    headers=short)))
+    # The check says what it says of an unknown person.
+    assert (result.new, result.updated) == (1, 0)
     assert counts()[:2] == before[:2]
     departed.refresh_from_db()
-    assert departed.employer == employer
-    assert departed.is_active
-    assert departed.department is not None and departed.department.employer == employer
+    assert departed.employer == employer and departed.is_active
+    # None of the former employer's employment facts came along: not its department row, post,
+    # hire date or exposures.
+    assert departed.department is None
+    assert (departed.post, departed.hire_date) == ("", None)
     assert _exposure_names(departed) == {"噪声"}
+    assert Department.objects.get(pk=old_department.pk).employer == other_employer
+    # The former employer keeps its record, and the worker can sign in again.
+    history = Employment.objects.get(worker=departed)
+    assert (history.employer, history.department, history.post) == (other_employer, "综采一队", "采煤工")
+    assert set(history.exposures.values_list("name", flat=True)) == {"煤尘", "噪声"}
+    departed.user.refresh_from_db()
+    assert departed.user.is_active
 
 
-def test_it_transfers_with_a_new_phone(employer: Employer, other_employer: Employer) -> None:
+def test_it_moves_a_worker_with_a_new_phone(employer: Employer, other_employer: Employer) -> None:
     departed = WorkerFactory(employer=other_employer, is_active=False)
     import_file(employer, xlsx_bytes(table(person(1, id_number=departed.id_number, phone="15800000009"))))
     departed.refresh_from_db()
@@ -230,14 +248,20 @@ def test_it_transfers_with_a_new_phone(employer: Employer, other_employer: Emplo
     assert departed.user.username == "15800000009"
 
 
-def test_it_refuses_a_worker_active_at_another_employer(employer: Employer, other_employer: Employer) -> None:
+def test_it_waits_for_a_worker_active_at_another_employer_to_confirm(employer: Employer,
+                                                                     other_employer: Employer) -> None:
     active = WorkerFactory(employer=other_employer)
-    row, letter, column, message = _single_error(
-        employer, person(1), person(2, id_number=active.id_number, phone=active.phone))
-    assert (row, letter, column) == (3, "B", "身份证号")
-    assert "另一家单位" in message and "在岗" in message
+    result = import_file(employer, xlsx_bytes(table(person(1), person(2, id_number=active.id_number,
+                                                                      phone=active.phone))))
+    assert result.ok and (result.new, result.updated) == (2, 0)
     active.refresh_from_db()
     assert active.employer == other_employer
+    transfer = Transfer.objects.get(worker=active)
+    assert (transfer.to_employer, transfer.status) == (employer, Transfer.Status.PENDING)
+    transfer_confirm(actor=active.user, code=transfer.code)
+    active.refresh_from_db()
+    assert active.employer == employer
+    assert Employment.objects.filter(worker=active, employer=other_employer).exists()
 
 
 def test_it_refuses_a_phone_registered_to_another_worker(employer: Employer) -> None:
@@ -247,11 +271,14 @@ def test_it_refuses_a_phone_registered_to_another_worker(employer: Employer) -> 
     assert "另一名劳动者" in message
 
 
-def test_it_refuses_a_phone_used_by_a_staff_login(employer: Employer) -> None:
+def test_it_takes_a_phone_that_is_someone_elses_login_without_saying_so(employer: Employer) -> None:
     UserFactory(username="15900000000")
-    row, letter, _column, message = _single_error(employer, person(1, phone="15900000000"))
-    assert (row, letter) == (2, "C")
-    assert "其他账号" in message
+    result = import_file(employer, xlsx_bytes(table(person(1, phone="15900000000"))))
+    assert (result.new, result.errors) == (1, [])
+    worker = Worker.objects.get(id_number=make_id(1))
+    # The roster keeps the phone; the login is another name, told to the worker on activation.
+    assert worker.phone == "15900000000"
+    assert worker.user.username != "15900000000"
 
 
 # --- duplicates inside the file ------------------------------------------------------------------
@@ -329,6 +356,31 @@ def test_it_refuses_bad_dates(employer: Employer, cell: str, words: str) -> None
     row, letter, column, message = _single_error(employer, person(1, hire_date=cell))
     assert (row, letter, column) == (2, "H", "入职日期")
     assert words in message
+
+
+@pytest.mark.parametrize(("text", "expected"), [("45292", dt.date(2024, 1, 1)), ("45352", dt.date(2024, 3, 1)),
+                                              ("４５２９２", dt.date(2024, 1, 1)), (" 45292 ", dt.date(2024, 1, 1)),
+                                              ("18264", dt.date(1950, 1, 1))])
+def test_it_reads_an_excel_serial_given_as_text(text: str, expected: dt.date) -> None:
+    assert roster_service.clean_date(text) == expected
+
+
+@pytest.mark.parametrize("text", ["12345", "18263", "99999", "4529", "452920"])
+def test_it_refuses_digits_that_are_no_plausible_serial(text: str) -> None:
+    with pytest.raises(ValueError, match=f"无法识别的日期“{text}”"):
+        roster_service.clean_date(text)
+
+
+def test_it_refuses_a_text_serial_in_the_future() -> None:
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    serial = str((tomorrow - dt.date(1899, 12, 30)).days)
+    with pytest.raises(ValueError, match=f"入职日期 {tomorrow.isoformat()} 晚于今天"):
+        roster_service.clean_date(serial)
+
+
+def test_it_reads_a_text_serial_in_an_xlsx_text_cell(employer: Employer) -> None:
+    import_file(employer, xlsx_bytes(table(person(1, hire_date="45352"))))
+    assert Worker.objects.get(id_number=make_id(1)).hire_date == dt.date(2024, 3, 1)
 
 
 def test_it_refuses_a_hire_date_in_the_future(employer: Employer) -> None:
@@ -419,22 +471,22 @@ def test_it_warns_about_columns_it_ignores(employer: Employer) -> None:
 
 def test_it_checks_again_when_the_import_is_confirmed(employer: Employer, other_employer: Employer) -> None:
     admin = UserFactory()
-    roster_import = roster_import_start(employer=employer, user=admin,
+    roster_import = roster_import_start(actor=admin, employer=employer,
                                         upload=upload(xlsx_bytes(table(person(1), person(2)))))
     assert roster_import.status == RosterImport.Status.CHECKED
-    # Meanwhile another employer puts the second person on its roster.
-    WorkerFactory(employer=other_employer, id_number=make_id(2), phone="15800000002")
+    # Meanwhile someone else of this employer is registered with the second row's phone.
+    WorkerFactory(employer=employer, phone=make_phone(2))
     before = counts()
     roster_import_commit(roster_import_id=roster_import.pk)
     roster_import.refresh_from_db()
     assert roster_import.status == RosterImport.Status.REJECTED
-    assert [(error["row"], error["letter"]) for error in roster_import.errors] == [(3, "B")]
+    assert [(error["row"], error["letter"]) for error in roster_import.errors] == [(3, "C")]
     assert counts() == before
 
 
 def test_it_commits_once_when_called_twice(employer: Employer) -> None:
     admin = UserFactory()
-    roster_import = roster_import_start(employer=employer, user=admin, upload=upload(xlsx_bytes(table(person(1)))))
+    roster_import = roster_import_start(actor=admin, employer=employer, upload=upload(xlsx_bytes(table(person(1)))))
     roster_import_commit(roster_import_id=roster_import.pk)
     after_first = counts()
     roster_import_commit(roster_import_id=roster_import.pk)
