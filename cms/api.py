@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import prefetch_related_objects
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
@@ -15,6 +16,7 @@ from rest_framework.response import Response
 from cms import selectors
 from cms.models import ArticlePage
 from cms.search import query_terms, query_tokens
+from config.api_schema import error_response
 
 ARTICLE_RELATIONS = ("hazard_classes", "hazard_factors", "industries", "audiences", "dimensions", "tags")
 
@@ -59,14 +61,14 @@ class ArticleSerializer(serializers.ModelSerializer):
 
 
 FILTER_PARAMETERS = [
-    OpenApiParameter("q", OpenApiTypes.STR, description="搜索词（中文按字和相邻两字匹配）"),
-    OpenApiParameter("hazard", OpenApiTypes.STR, description="危害因素类别代码，如 dust、physical"),
-    OpenApiParameter("factor", OpenApiTypes.INT, description="危害因素 id（/api/v1/hazards/）"),
-    OpenApiParameter("industry", OpenApiTypes.STR, description="行业门类代码 A–T"),
-    OpenApiParameter("audience", OpenApiTypes.STR, description="principal, manager, worker, public"),
+    OpenApiParameter("q", OpenApiTypes.STR, description=_("搜索词（中文按字和相邻两字匹配，最多 64 字）")),
+    OpenApiParameter("hazard", OpenApiTypes.STR, description=_("危害因素类别代码，如 dust、physical")),
+    OpenApiParameter("factor", OpenApiTypes.INT, description=_("危害因素 id（/api/v1/hazards/）")),
+    OpenApiParameter("industry", OpenApiTypes.STR, description=_("行业门类代码 A–T")),
+    OpenApiParameter("audience", OpenApiTypes.STR, description=_("读者对象：principal、manager、worker、public")),
     OpenApiParameter("dimension", OpenApiTypes.STR,
-                     description="law, protection_knowledge, protection_skills, healthy_behaviour"),
-    OpenApiParameter("tag", OpenApiTypes.STR, description="关键词的 slug"),
+                     description=_("素养维度：law、protection_knowledge、protection_skills、healthy_behaviour")),
+    OpenApiParameter("tag", OpenApiTypes.STR, description=_("关键词的 slug")),
 ]
 
 
@@ -78,7 +80,10 @@ class ArticleList(generics.GenericAPIView):
     serializer_class = ArticleSerializer
     queryset = ArticlePage.objects.none()
 
-    @extend_schema(parameters=FILTER_PARAMETERS, responses=ArticleSerializer(many=True))
+    @extend_schema(parameters=FILTER_PARAMETERS, responses={
+        200: ArticleSerializer(many=True),
+        404: error_response(_("没有这个筛选条件，或没有这一页：与网页一样按错误地址处理")),
+    })
     def get(self, request: Request) -> Response:
         params = request.query_params
         filters = selectors.article_filters(params)

@@ -154,10 +154,9 @@ def _article_create(index: KnowledgeIndexPage, item: dict[str, Any]) -> ArticleP
 
 def seed_cms() -> dict[str, int]:
     """The knowledge base and the editorial logins (password as in orgs.demo)."""
+    from cms.services import EDITOR_GROUP, REVIEWER_GROUP
     from orgs.demo import DEMO_PASSWORD
     from orgs.services import staff_user_create
-
-    from cms.services import EDITOR_GROUP, REVIEWER_GROUP
 
     staff_user_create(actor=None, username="editor", password=DEMO_PASSWORD, full_name="科普编辑", groups=(EDITOR_GROUP,))
     staff_user_create(actor=None, username="moderator", password=DEMO_PASSWORD, full_name="内容审核员",

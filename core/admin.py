@@ -35,6 +35,8 @@ class _ServiceFormMixin:
         except ServiceError as error:
             field = error.field if error.field in form.fields else None
             form.add_error(field, error.message)
+            self.produced_error_code = "validation_error"  # read by the generic view's form_invalid
+            self.produced_error_message = self.get_error_message()  # type: ignore[attr-defined]
             return self.form_invalid(form)  # type: ignore[attr-defined]
 
 

@@ -20,6 +20,7 @@ import datetime as dt
 import logging
 import secrets
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import Any
 
 from django.db import transaction
@@ -104,8 +105,9 @@ def job_progress(model: type[Job], pk: int, token: str, *, done: int, total: int
 def job_finish(model: type[Job], pk: int, token: str, *, status: str, **changes: Any) -> bool:
     """Write the outcome of a claimed step and release the claim; False when the claim was lost
     (the caller rolls its work back)."""
+    # attempts counts the claims of one step: the next step starts again from zero.
     updated = model.objects.filter(pk=pk, claim_token=token).update(
-        status=status, claim_token="", lease_until=None, finished_at=timezone.now(), **changes,
+        status=status, claim_token="", lease_until=None, attempts=0, finished_at=timezone.now(), **changes,
     )
     return updated == 1
 
@@ -113,15 +115,13 @@ def job_finish(model: type[Job], pk: int, token: str, *, status: str, **changes:
 def job_release(model: type[Job], pk: int, token: str, *, status: str, **changes: Any) -> bool:
     """End a step without finishing the job (the next step waits in ``status``)."""
     return model.objects.filter(pk=pk, claim_token=token).update(
-        status=status, claim_token="", lease_until=None, **changes,
+        status=status, claim_token="", lease_until=None, attempts=0, **changes,
     ) == 1
 
 
 def jobs_reap(now: dt.datetime | None = None) -> dict[str, int]:
     """Give rows whose lease ran out back to the queue (and enqueue their task), or fail them after
     ``max_attempts`` claims. Safe to run twice: each row is moved by a conditional UPDATE."""
-    from celery import current_app
-
     now = now or timezone.now()
     counts = {"retried": 0, "failed": 0}
     for kind in _KINDS.values():
@@ -140,6 +140,15 @@ def jobs_reap(now: dt.datetime | None = None) -> dict[str, int]:
                 if row.update(status=step.waiting, claim_token="", lease_until=None):
                     counts["retried"] += 1
                     logger.warning("job %s %s: lease ran out in %s, enqueued again", kind.name, pk, step.running)
-                    # Through the registered task, so the embedded set-up (eager Celery) runs it in-process.
-                    transaction.on_commit(lambda task=step.task, pk=pk: current_app.tasks[task].delay(pk))
+                    transaction.on_commit(lambda task=step.task, pk=pk: _enqueue(task, pk))
     return counts
+
+
+def _enqueue(task_name: str, pk: int) -> None:
+    """Through the registered task, so the embedded set-up (eager Celery) runs it in-process. Task
+    names are their module paths: import the module if no worker has loaded it yet."""
+    from celery import current_app
+
+    if task_name not in current_app.tasks:
+        import_module(task_name.rsplit(".", 1)[0])
+    current_app.tasks[task_name].delay(pk)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api_schema import NOT_SIGNED_IN, error_response, parameter_errors
 from core.scope import Owned, Reach, request_scope
 from orgs import selectors
 from orgs.access import employer_or_404
@@ -62,7 +67,7 @@ class MeSerializer(serializers.Serializer):
 
 
 class MeView(APIView):
-    @extend_schema(responses=MeSerializer)
+    @extend_schema(responses={200: MeSerializer, 403: NOT_SIGNED_IN})
     def get(self, request: Request) -> Response:
         worker = getattr(request.user, "worker", None)
         data = {"username": request.user.username, "full_name": request.user.get_full_name(),
@@ -71,6 +76,7 @@ class MeView(APIView):
         return Response(MeSerializer(data, context={"owned": Owned(worker, Reach.OWNER)}).data)
 
 
+@extend_schema_view(get=extend_schema(responses={200: HazardFactorSerializer(many=True)}))
 class HazardFactorList(generics.ListAPIView):
     serializer_class = HazardFactorSerializer
     permission_classes = [AllowAny]
@@ -78,26 +84,62 @@ class HazardFactorList(generics.ListAPIView):
     queryset = HazardFactor.objects.select_related("hazard_class")
 
 
+_REGION_CODE = re.compile(r"[0-9]{6}")
+
+
+@extend_schema_view(get=extend_schema(
+    parameters=[OpenApiParameter("parent", OpenApiTypes.STR, pattern=r"^[0-9]{6}$",
+                                 description=_("上级行政区划的 6 位代码（GB/T 2260），如 320300；不填则列出省级"))],
+    responses={200: RegionSerializer(many=True), 400: parameter_errors("RegionListParameterErrors", ["parent"])},
+))
 class RegionList(generics.ListAPIView):
-    """Regions under ?parent=CODE, or the provinces."""
+    """Regions under ?parent=CODE, or the provinces. A parent that is not a region is refused (400)
+    rather than answered with an empty list, which would look like a region without subdivisions."""
 
     serializer_class = RegionSerializer
     permission_classes = [AllowAny]
     pagination_class = None
 
     def get_queryset(self) -> QuerySet[Region]:
-        parent = self.request.query_params.get("parent", "")[:6]
-        return Region.objects.filter(parent_id=parent) if parent else Region.objects.filter(level=1)
+        parent = self.request.query_params.get("parent", "")
+        if not parent:
+            return Region.objects.filter(level=1)
+        # Checked before any lookup: psycopg refuses a NUL, and [:6] used to turn 3203001 into 320300.
+        if not _REGION_CODE.fullmatch(parent) or not Region.objects.filter(code=parent).exists():
+            raise ValidationError({"parent": [_("parent 应为已有的 6 位行政区划代码（GB/T 2260），如 320300")]})
+        return Region.objects.filter(parent_id=parent)
 
 
+@extend_schema_view(get=extend_schema(
+    parameters=[
+        OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description=_("用人单位的公开代码")),
+        OpenApiParameter("q", OpenApiTypes.STR, description=_(
+            "按姓名或岗位搜索（最多 50 字）；看得到完整号码的角色（本单位管理员、超级用户）也可按手机号或身份证号末几位搜索")),
+        OpenApiParameter("status", OpenApiTypes.STR, enum=selectors.ROSTER_STATUSES, default="active",
+                         description=_("active：在岗（默认）；inactive：离职；all：全部")),
+    ],
+    responses={
+        200: WorkerSerializer(many=True),
+        400: parameter_errors("WorkerListParameterErrors", ["status"]),
+        403: NOT_SIGNED_IN,
+        404: error_response(_("没有这个用人单位或无权查看（两者不作区分），或没有这一页")),
+    },
+))
 class EmployerWorkerList(generics.ListAPIView):
+    """An employer's roster: its admins and superusers see phones and ID numbers in full, the
+    evaluators of its region masked."""
+
     serializer_class = WorkerSerializer
 
     def get_queryset(self) -> QuerySet[Worker]:
         self.owned = employer_or_404(self.request, self.kwargs["code"])
+        # Refused, not read as "all": a typo would otherwise list people who have left.
+        status = self.request.query_params.get("status") or "active"
+        if status not in selectors.ROSTER_STATUSES:
+            raise ValidationError({"status": [_("status 只能是 active（在岗）、inactive（离职）或 all（全部）")]})
         return selectors.roster_workers(employer=self.owned.obj,
                                         search=self.request.query_params.get("q", ""),
-                                        status=self.request.query_params.get("status", "active"),
+                                        status=status,
                                         sees_raw=self.owned.sees_raw)
 
     def get_serializer_context(self) -> dict[str, Any]:

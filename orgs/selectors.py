@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -56,7 +57,8 @@ def employer_departments(employer: Employer) -> list[str]:
 
 def workers_to_activate(employer: Employer) -> QuerySet[Worker]:
     """Workers on the roster who have never set a password (or had it reset)."""
-    return (Worker.objects.filter(employer=employer, is_active=True, user__password__startswith="!")
+    unusable = {"user__password__startswith": UNUSABLE_PASSWORD_PREFIX}
+    return (Worker.objects.filter(employer=employer, is_active=True, **unusable)
             .select_related("department").order_by("department__name", "name", "pk"))
 
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-
-from django.db import transaction
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,17 +13,20 @@ from typing import Any
 import openpyxl
 import xlsxwriter
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 
 from orgs.idnumbers import id_number_make
 from orgs.models import Department, Employer, User, Worker
 from orgs.services import read_roster, roster_check, roster_write
-from orgs.services.roster import roster_transfers
-from orgs.services.roster import RosterCheck
+from orgs.services.roster import RosterCheck, roster_transfers
 from orgs.services.roster_columns import COLUMNS
 from orgs.services.roster_read import RosterTable
 
 # The columns most files have; the optional 在岗 column is added by the tests that need it.
 HEADERS: list[str] = [column.header for column in COLUMNS if column.key != "is_active"]
+# The column positions of person()'s rows, for services that take rows from code (roster_rows_import).
+COLUMNS_BY_POSITION: dict[str, int] = {column.key: position for position, column in
+                                       enumerate(column for column in COLUMNS if column.key != "is_active")}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -13,8 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from orgs.idnumbers import id_number_mask
 from core.models import ExportLog
+from orgs.idnumbers import id_number_mask
 from orgs.models import Employer, HazardFactor, Worker
 from orgs.services import roster_export_write
 from orgs.services.roster_columns import COLUMNS
