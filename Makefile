@@ -22,6 +22,8 @@ demo: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	env -u DATABASE_URL DJANGO_SETTINGS_MODULE=config.settings.dev $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=check-deploy-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz \
 		$(PY) manage.py check --deploy --fail-level WARNING

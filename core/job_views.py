@@ -14,7 +14,7 @@ def job_progress(request: HttpRequest, kind: str, code: str) -> JsonResponse:
     job_type = job_kind(kind)
     if job_type is None:
         raise Http404
-    job = request_scope(request).owned_or_404(job_type.model.objects.all(), write=job_type.progress_needs_write,
+    job = request_scope(request).owned_or_404(job_type.model._default_manager.all(), write=job_type.progress_needs_write,
                                               code=code).obj
     return JsonResponse({"status": job.status, "label": str(job.get_status_display()), "percent": job.progress_percent,
                          "done": job.progress_done, "total": job.progress_total, "running": job_is_running(job),

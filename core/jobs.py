@@ -20,6 +20,7 @@ import datetime as dt
 import logging
 import secrets
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import import_module
 from typing import Any
 
@@ -87,7 +88,7 @@ def job_claim(model: type[Job], pk: int, *, waiting: str, running: str) -> str |
     now = timezone.now()
     token = secrets.token_hex(16)
     expired = Q(status=running, lease_until__lt=now)
-    claimed = model.objects.filter(Q(pk=pk) & (Q(status=waiting) | expired)).update(
+    claimed = model._default_manager.filter(Q(pk=pk) & (Q(status=waiting) | expired)).update(
         status=running, claim_token=token, claimed_at=now, lease_until=now + kind.lease, attempts=F("attempts") + 1,
     )
     return token if claimed == 1 else None
@@ -99,14 +100,14 @@ def job_progress(model: type[Job], pk: int, token: str, *, done: int, total: int
     changes: dict[str, Any] = {"progress_done": done, "lease_until": timezone.now() + kind.lease}
     if total is not None:
         changes["progress_total"] = total
-    return model.objects.filter(pk=pk, claim_token=token).update(**changes) == 1
+    return model._default_manager.filter(pk=pk, claim_token=token).update(**changes) == 1
 
 
 def job_finish(model: type[Job], pk: int, token: str, *, status: str, **changes: Any) -> bool:
     """Write the outcome of a claimed step and release the claim; False when the claim was lost
     (the caller rolls its work back)."""
     # attempts counts the claims of one step: the next step starts again from zero.
-    updated = model.objects.filter(pk=pk, claim_token=token).update(
+    updated = model._default_manager.filter(pk=pk, claim_token=token).update(
         status=status, claim_token="", lease_until=None, attempts=0, finished_at=timezone.now(), **changes,
     )
     return updated == 1
@@ -114,7 +115,7 @@ def job_finish(model: type[Job], pk: int, token: str, *, status: str, **changes:
 
 def job_release(model: type[Job], pk: int, token: str, *, status: str, **changes: Any) -> bool:
     """End a step without finishing the job (the next step waits in ``status``)."""
-    return model.objects.filter(pk=pk, claim_token=token).update(
+    return model._default_manager.filter(pk=pk, claim_token=token).update(
         status=status, claim_token="", lease_until=None, attempts=0, **changes,
     ) == 1
 
@@ -126,9 +127,9 @@ def jobs_reap(now: dt.datetime | None = None) -> dict[str, int]:
     counts = {"retried": 0, "failed": 0}
     for kind in _KINDS.values():
         for step in kind.steps:
-            stale = kind.model.objects.filter(status=step.running, lease_until__lt=now)
+            stale = kind.model._default_manager.filter(status=step.running, lease_until__lt=now)
             for pk, attempts, language in stale.values_list("pk", "attempts", "language"):
-                row = kind.model.objects.filter(pk=pk, status=step.running, lease_until__lt=now)
+                row = kind.model._default_manager.filter(pk=pk, status=step.running, lease_until__lt=now)
                 if attempts >= kind.max_attempts:
                     with override(language):
                         message = _("后台处理多次中断，已停止；未写入任何数据，请重新上传或稍后重试")
@@ -140,7 +141,7 @@ def jobs_reap(now: dt.datetime | None = None) -> dict[str, int]:
                 if row.update(status=step.waiting, claim_token="", lease_until=None):
                     counts["retried"] += 1
                     logger.warning("job %s %s: lease ran out in %s, enqueued again", kind.name, pk, step.running)
-                    transaction.on_commit(lambda task=step.task, pk=pk: _enqueue(task, pk))
+                    transaction.on_commit(partial(_enqueue, step.task, pk))
     return counts
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
-from django.core.files.storage import storages
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +23,7 @@ def new_public_code() -> str:
     return secrets.token_urlsafe(9)
 
 
-def private_storage() -> object:
+def private_storage() -> Storage:
     """Files with personal data (uploads, generated workbooks): ``STORAGES["private"]``, a folder
     outside MEDIA_ROOT on one host, S3-compatible storage when workers run on several."""
     return storages["private"]

@@ -191,5 +191,5 @@ def request_scope(request: HttpRequest | Any) -> Scope:
     scope = getattr(request, "scope", None)
     if scope is None:
         scope = scope_for(getattr(request, "user", None))
-        request.scope = scope
+        request.scope = scope  # type: ignore[union-attr]
     return scope

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit
 from core.exports import ExportColumn, ExportWorkbook, export_log
 from core.masking import id_number_shown, phone_shown
-from orgs.models import Employer, HazardFactor, User, Worker
+from orgs.models import Employer, HazardFactor, PostRole, User, Worker
 from orgs.services.roster_columns import COLUMNS, POST_ROLE_LABELS
 
 _WIDTHS = {"id_number": 22, "phone": 14, "exposures": 30}
@@ -65,7 +65,7 @@ def roster_export_write(*, actor: User, employer: Employer, stream: IO[bytes], s
     )
     for pk, name, id_number, phone, department, post, role, hire_date, active in rows.iterator(chunk_size=2000):
         sheet.write([name, id_number_shown(id_number, raw=sees_raw), phone_shown(phone, raw=sees_raw),
-                     department or "", post, POST_ROLE_LABELS.get(role, role), "、".join(exposures.get(pk, [])),
+                     department or "", post, POST_ROLE_LABELS.get(PostRole(role), role), "、".join(exposures.get(pk, [])),
                      hire_date.isoformat() if hire_date else "", "是" if active else "否"])
     sheet.finish()
     workbook.close()

@@ -8,6 +8,7 @@ nothing is written twice.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -45,9 +46,10 @@ def roster_import_start(*, actor: User, employer: Employer, upload: UploadedFile
     name = upload.name or "roster"
     if not name.lower().endswith(ACCEPTED_SUFFIXES):
         raise RosterUploadError(_("只接受 .xlsx 或 .csv 文件（可从本页下载模板）"))
-    if upload.size == 0:
+    size = upload.size or 0
+    if size == 0:
         raise RosterUploadError(_("文件是空的"))
-    if upload.size > settings.ROSTER_MAX_UPLOAD_BYTES:
+    if size > settings.ROSTER_MAX_UPLOAD_BYTES:
         limit = f"{settings.ROSTER_MAX_UPLOAD_BYTES / (1024 * 1024):.1f}".removesuffix(".0")
         raise RosterUploadError(_("文件超过 %(limit)s MB；请分成几个文件上传") % {"limit": limit})
     # Checks look numbers up: many small files an hour, or more numbers outside the roster in a
@@ -61,7 +63,7 @@ def roster_import_start(*, actor: User, employer: Employer, upload: UploadedFile
     roster_import.file.save(name, upload, save=False)
     roster_import.save()
     audit(actor, "orgs.roster.upload", roster_import, employer_id=employer.pk, data={"name": roster_import.original_name})
-    if upload.size <= settings.ROSTER_BACKGROUND_BYTES:
+    if size <= settings.ROSTER_BACKGROUND_BYTES:
         roster_import_check(roster_import_id=roster_import.pk)
         roster_import.refresh_from_db()
     else:
@@ -176,7 +178,7 @@ def _commit_claimed(roster_import: RosterImport, token: str) -> None:
 
 def roster_imports_purge(*, older_than_days: int = 30) -> int:
     """Delete old uploaded files (they hold ID numbers) while keeping the record of the import."""
-    cutoff = timezone.now() - timezone.timedelta(days=older_than_days)
+    cutoff = timezone.now() - dt.timedelta(days=older_than_days)
     purged = 0
     for roster_import in RosterImport.objects.filter(created_at__lt=cutoff).exclude(file=""):
         roster_import.file.delete(save=False)

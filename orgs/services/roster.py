@@ -160,6 +160,7 @@ def clean_date(value: Any) -> dt.date | None:
                 break
         if parsed is None:
             raise ValueError(_("无法识别的日期“%(text)s”，请写成 2024-03-01") % {"text": text})
+    assert parsed is not None
     if parsed > timezone.localdate():
         raise ValueError(_("入职日期 %(date)s 晚于今天") % {"date": f"{parsed:%Y-%m-%d}"})
     if parsed.year < 1950:

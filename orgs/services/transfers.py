@@ -41,7 +41,7 @@ def roster_row_facts(row: Any, columns: set[str]) -> dict[str, Any]:
 def _archive_employment(worker: Worker, ended_on: dt.date) -> Employment:
     employment = Employment.objects.create(
         worker=worker, employer_id=worker.employer_id, name=worker.name,
-        department=worker.department.name if worker.department_id else "", post=worker.post,
+        department=worker.department.name if worker.department else "", post=worker.post,
         post_role=worker.post_role, hire_date=worker.hire_date, ended_on=ended_on,
     )
     employment.exposures.set(worker.exposures.all())
