@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from cms import selectors
 from cms.models import ArticlePage
 from cms.search import query_terms, query_tokens
-from config.api_schema import error_response
+from orgs.api import error_response
 
 ARTICLE_RELATIONS = ("hazard_classes", "hazard_factors", "industries", "audiences", "dimensions", "tags")
 
@@ -60,14 +60,22 @@ class ArticleSerializer(serializers.ModelSerializer):
         return {"title": str(hit.title_html), "excerpt": str(hit.excerpt_html)}
 
 
+def _example(value: str) -> list[OpenApiExample]:
+    return [OpenApiExample(value, value=value)]
+
+
 FILTER_PARAMETERS = [
-    OpenApiParameter("q", OpenApiTypes.STR, description=_("搜索词（中文按字和相邻两字匹配，最多 64 字）")),
-    OpenApiParameter("hazard", OpenApiTypes.STR, description=_("危害因素类别代码，如 dust、physical")),
+    OpenApiParameter("q", OpenApiTypes.STR, description=_("搜索词（中文按字和相邻两字匹配，最多 64 字）"),
+                     examples=_example("噪声")),
+    OpenApiParameter("hazard", OpenApiTypes.STR, description=_("危害因素类别代码，如 dust、physical"),
+                     examples=_example("physical")),
     OpenApiParameter("factor", OpenApiTypes.INT, description=_("危害因素 id（/api/v1/hazards/）")),
     OpenApiParameter("industry", OpenApiTypes.STR, description=_("行业门类代码 A–T")),
-    OpenApiParameter("audience", OpenApiTypes.STR, description=_("读者对象：principal、manager、worker、public")),
+    OpenApiParameter("audience", OpenApiTypes.STR, description=_("读者对象：principal、manager、worker、public"),
+                     examples=_example("worker")),
     OpenApiParameter("dimension", OpenApiTypes.STR,
-                     description=_("素养维度：law、protection_knowledge、protection_skills、healthy_behaviour")),
+                     description=_("素养维度：law、protection_knowledge、protection_skills、healthy_behaviour"),
+                     examples=_example("law")),
     OpenApiParameter("tag", OpenApiTypes.STR, description=_("关键词的 slug")),
 ]
 

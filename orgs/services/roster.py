@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Field, Model
+from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -355,32 +357,38 @@ def _check_against_database(employer: Employer, result: RosterCheck, cleaner: _R
         result.existing[row.id_number] = Existing(pk, user_id, phone, active, True)
 
 
-@transaction.atomic
 def roster_write(*, employer: Employer, check: RosterCheck,
                  on_progress: ProgressCallback | None = None) -> dict[str, Any]:
     """Write a clean check in one transaction: new workers get a login (phone, no password until
-    they activate it), known ones are updated in place, matched by ID number."""
+    they activate it), known ones are updated in place, matched by ID number.
+
+    The transaction is kept short, because on SQLite nobody else can write while it lasts (logins
+    wait for it): the new rows are turned into plain values before it begins, and inside it every
+    WRITE_BATCH rows cost a few bulk statements. Rows the file does not change are not written."""
     if not check.ok:
         raise ValueError("roster_write needs a check without errors")
-    departments = _departments_for(employer, {row.department for row in check.rows if row.department})
     # People on another employer's roster join through orgs.services.transfers, called after this.
     new_rows = [row for row in check.rows if row.id_number not in check.existing and row.id_number not in check.elsewhere]
     old_rows = [row for row in check.rows if row.id_number in check.existing]
-    # Before any insert or update: a new or updated row may take a phone another row gives up.
-    _release_changed_phones(old_rows, check.existing)
-    done = 0
-    for start in range(0, len(new_rows), WRITE_BATCH):
-        batch = new_rows[start : start + WRITE_BATCH]
-        _insert_workers(employer, batch, departments, check.logins_taken)
-        done += len(batch)
-        if on_progress:
-            on_progress(done)
-    for start in range(0, len(old_rows), WRITE_BATCH):
-        batch = old_rows[start : start + WRITE_BATCH]
-        _update_workers(employer, batch, departments, check.existing, check.columns)
-        done += len(batch)
-        if on_progress:
-            on_progress(done)
+    names = {row.department for row in check.rows if row.department}
+    new = _new_workers(employer, new_rows, check.logins_taken)
+    with transaction.atomic():
+        departments = _departments_for(employer, names)
+        # Before any insert or update: a new or updated row may take a phone another row gives up.
+        _release_changed_phones(old_rows, check.existing)
+        done = 0
+        for start in range(0, len(new_rows), WRITE_BATCH):
+            batch = new_rows[start : start + WRITE_BATCH]
+            _insert_workers(employer, batch, departments, new.batch(start, start + WRITE_BATCH))
+            done += len(batch)
+            if on_progress:
+                on_progress(done)
+        for start in range(0, len(old_rows), WRITE_BATCH):
+            batch = old_rows[start : start + WRITE_BATCH]
+            _update_workers(employer, batch, departments, check.existing, check.columns)
+            done += len(batch)
+            if on_progress:
+                on_progress(done)
     return check.summary()
 
 
@@ -399,66 +407,231 @@ def login_name_for(phone: str, logins_taken: set[str]) -> str:
     return phone if phone not in logins_taken else f"u{secrets.token_hex(5)}"
 
 
-def _insert_workers(employer: Employer, rows: list[RosterRow], departments: dict[str, int],
-                    logins_taken: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+@dataclass
+class _NewWorkers:
+    """The INSERT values of new rows' logins and workers, worked out before the transaction; only
+    the ids the database hands out (the login's, the department's) are added inside it."""
+
+    user_fields: list[str]
+    users: list[tuple[Any, ...]]
+    worker_fields: list[str]  # user_id and department_id first, then what `workers` hold
+    workers: list[tuple[Any, ...]]
+
+    def batch(self, start: int, stop: int) -> _NewWorkers:
+        return _NewWorkers(self.user_fields, self.users[start:stop], self.worker_fields, self.workers[start:stop])
+
+
+def _new_workers(employer: Employer, rows: list[RosterRow], logins_taken: set[str]) -> _NewWorkers:
     unusable = make_password(None)  # one unusable hash is enough: nobody can log in until activation
-    users = User.objects.bulk_create(
-        [User(username=login_name_for(row.phone, logins_taken), full_name=row.name, password=unusable) for row in rows]
+    user_fields = ["username", "full_name", "password"]
+    worker_fields = ["user_id", "department_id", "employer_id", "name", "id_number", "phone", "post", "post_role",
+                     "hire_date", "is_active"]
+    user_more, user_defaults = _defaults(User, user_fields)
+    worker_more, worker_defaults = _defaults(Worker, worker_fields)
+    return _NewWorkers(
+        [*user_fields, *user_more],
+        [(login_name_for(row.phone, logins_taken), row.name, unusable, *user_defaults()) for row in rows],
+        [*worker_fields, *worker_more],
+        [(employer.pk, row.name, row.id_number, row.phone, row.post, row.post_role, row.hire_date, row.is_active,
+          *worker_defaults()) for row in rows],
     )
-    workers = Worker.objects.bulk_create([
-        Worker(user_id=user.pk, employer=employer, department_id=departments.get(row.department),
-               name=row.name, id_number=row.id_number, phone=row.phone, post=row.post,
-               post_role=row.post_role, hire_date=row.hire_date, is_active=row.is_active)
-        for user, row in zip(users, rows, strict=True)
-    ])
-    _set_exposures({worker.pk: row.exposure_ids for worker, row in zip(workers, rows, strict=True)}, replace=False)
 
 
-_OPTIONAL_FIELDS = {"department": "department", "post": "post", "hire_date": "hire_date"}
+def _defaults(model: type[Model], given: list[str]) -> tuple[list[str], Callable[[], tuple[Any, ...]]]:
+    """The other columns an INSERT of `model` fills, and a function giving their values for one
+    row: the defaults an instance built the ORM way gets (so a field added to the model later is
+    filled too), with callable defaults such as Worker.code drawn for every row and the auto_now
+    stamps taken once. Columns with a database default are left to the database."""
+    template = model()
+    names: list[str] = []
+    fixed: list[Any] = []
+    drawn: list[tuple[int, Field]] = []
+    for model_field in model._meta.concrete_fields:
+        if model_field is model._meta.auto_field or model_field.attname in given:
+            continue
+        value = model_field.pre_save(template, add=True)
+        if isinstance(value, DatabaseDefault):
+            continue
+        if model_field.has_default() and callable(model_field.default):
+            drawn.append((len(names), model_field))
+        names.append(model_field.attname)
+        fixed.append(model_field.get_db_prep_save(value, connection))
+
+    def values() -> tuple[Any, ...]:
+        row = list(fixed)
+        for position, model_field in drawn:
+            row[position] = model_field.get_db_prep_save(model_field.get_default(), connection)
+        return tuple(row)
+
+    return names, values
+
+
+def _insert_workers(employer: Employer, rows: list[RosterRow], departments: dict[str, int],
+                    new: _NewWorkers) -> None:
+    user_ids = _insert_rows(User, new.user_fields, new.users, key="username")
+    worker_ids = _insert_rows(Worker, new.worker_fields, [
+        (user_ids[user[0]], departments.get(row.department), *worker)
+        for user, worker, row in zip(new.users, new.workers, rows, strict=True)
+    ], key="id_number")
+    _set_exposures({worker_ids[row.id_number]: row.exposure_ids for row in rows}, replace=False)
+
+
+# roster column -> Worker attribute, for the columns a file may leave out
+_OPTIONAL_FIELDS = {"department": "department_id", "post": "post", "hire_date": "hire_date"}
 
 
 def _update_workers(employer: Employer, rows: list[RosterRow], departments: dict[str, int],
                     existing: dict[str, Existing], columns: set[str]) -> None:
-    now = timezone.now()
+    fields = ["employer_id", "name", "phone", "post_role", "is_active",
+              *(name for key, name in _OPTIONAL_FIELDS.items() if key in columns)]
     workers = []
     users = []
+    exposures = {}
     for row in rows:
         known = existing[row.id_number]
         # A departed worker listed again is back at work, unless the file's 在岗 column says 否
         # (our own export has it, so an exported roster re-imports without reviving anyone).
-        workers.append(Worker(pk=known.pk, employer=employer, department_id=departments.get(row.department),
-                              name=row.name, phone=row.phone, post=row.post, post_role=row.post_role,
-                              hire_date=row.hire_date, is_active=row.is_active,
-                              updated_at=now))
-        users.append(User(pk=known.user_id, username=row.phone, full_name=row.name))
-    fields = ["employer", "name", "phone", "post_role", "is_active", "updated_at"]
-    fields += [name for key, name in _OPTIONAL_FIELDS.items() if key in columns]
-    User.objects.bulk_update(users, ["username", "full_name"])
-    Worker.objects.bulk_update(workers, fields)
+        values = {"employer_id": employer.pk, "department_id": departments.get(row.department), "name": row.name,
+                  "phone": row.phone, "post": row.post, "post_role": row.post_role, "hire_date": row.hire_date,
+                  "is_active": row.is_active}
+        workers.append((known.pk, *(values[name] for name in fields)))
+        users.append((known.user_id, row.phone, row.name))
+        exposures[known.pk] = row.exposure_ids
+    _update_rows(User, ["username", "full_name"], users)
+    _update_rows(Worker, fields, workers, stamp={"updated_at": timezone.now()})
     if "exposures" in columns:
-        _set_exposures({worker.pk: row.exposure_ids for worker, row in zip(workers, rows, strict=True)}, replace=True)
+        _set_exposures(exposures, replace=True)
 
 
 def _release_changed_phones(rows: list[RosterRow], existing: dict[str, Existing]) -> None:
     """Two workers of one file may swap phone numbers. A single UPDATE would hit the unique index
     half-way, so the old numbers of changed rows are first parked on placeholders."""
     changed = [existing[row.id_number] for row in rows if existing[row.id_number].phone != row.phone]
-    for start in range(0, len(changed), WRITE_BATCH):
-        batch = changed[start : start + WRITE_BATCH]
-        Worker.objects.bulk_update([Worker(pk=known.pk, phone=f"~{known.pk}"[:11]) for known in batch], ["phone"])
-        User.objects.bulk_update([User(pk=known.user_id, username=f"~moving-{known.user_id}") for known in batch],
-                                 ["username"])
+    _update_rows(Worker, ["phone"], [(known.pk, f"~{known.pk}"[:11]) for known in changed], only_changed=False)
+    _update_rows(User, ["username"], [(known.user_id, f"~moving-{known.user_id}") for known in changed],
+                 only_changed=False)
 
 
 def _set_exposures(exposures: dict[int, list[int]], *, replace: bool) -> None:
+    """Each worker's exposures become exactly the factors given; only pairs that come or go are
+    written. replace=False is for new workers, who have none yet."""
     through = Worker.exposures.through
+    wanted = [(worker_id, factor_id) for worker_id, factor_ids in exposures.items() for factor_id in factor_ids]
+    if replace and connection.vendor == "postgresql":
+        _replace_exposures_postgresql(list(exposures), wanted)
+        return
     if replace:
-        through.objects.filter(worker_id__in=list(exposures)).delete()
-    through.objects.bulk_create(
-        [through(worker_id=worker_id, hazardfactor_id=factor_id)
-         for worker_id, factor_ids in exposures.items() for factor_id in factor_ids],
-        batch_size=WRITE_BATCH,
-    )
+        # SQLite: this transaction holds the database's one write lock (IMMEDIATE), so the pairs
+        # read here are the ones the statements below change.
+        table, worker, factor = _columns(through, "worker_id", "hazardfactor_id")
+        workers = list(exposures)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {worker}, {factor} FROM {table} "  # noqa: S608
+                           f"WHERE {worker} IN ({', '.join(['%s'] * len(workers))})", workers)
+            current = set(cursor.fetchall())
+            gone = current.difference(wanted)
+            if gone:
+                cursor.executemany(f"DELETE FROM {table} WHERE {worker} = %s AND {factor} = %s", list(gone))  # noqa: S608
+        wanted = [pair for pair in wanted if pair not in current]
+    _insert_rows(through, ["worker_id", "hazardfactor_id"], wanted)
+
+
+def _replace_exposures_postgresql(workers: list[int], wanted: list[tuple[int, int]]) -> None:
+    """Compared in the statements themselves, so that an exposure someone else changes meanwhile
+    is seen as it is at that moment (as the old delete-all-then-insert did), not as read before."""
+    table, worker, factor = _columns(Worker.exposures.through, "worker_id", "hazardfactor_id")
+    wanted_workers, wanted_factors = [pair[0] for pair in wanted], [pair[1] for pair in wanted]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE {worker} = ANY(%s::bigint[]) AND NOT EXISTS ("  # noqa: S608
+            f"SELECT 1 FROM unnest(%s::bigint[], %s::bigint[]) AS keep(worker, factor) "
+            f"WHERE keep.worker = {table}.{worker} AND keep.factor = {table}.{factor})",
+            [workers, wanted_workers, wanted_factors])
+        # NOT EXISTS passes over the pairs already there (drawing no ids for them); ON CONFLICT
+        # covers a pair another transaction adds at the same moment.
+        cursor.execute(
+            f"INSERT INTO {table} ({worker}, {factor}) SELECT want.worker, want.factor "  # noqa: S608
+            f"FROM unnest(%s::bigint[], %s::bigint[]) AS want(worker, factor) WHERE NOT EXISTS ("
+            f"SELECT 1 FROM {table} WHERE {table}.{worker} = want.worker AND {table}.{factor} = want.factor) "
+            f"ON CONFLICT DO NOTHING",
+            [wanted_workers, wanted_factors])
+
+
+# Django's bulk_create and bulk_update are not used for the batches: on SQLite bulk_create sends
+# at most 999 values per statement (83 workers), each statement compiled afresh in Python, and
+# bulk_update writes one CASE WHEN pk = … THEN … per field over the whole batch, which the database
+# evaluates row by row (the cost grows with the square of the batch). Below, PostgreSQL gets one
+# statement per batch with one array per column, and SQLite one prepared statement run for every
+# row (executemany loops in C, in-process). Values are plain str, int, bool, date, datetime and
+# None: Django's get_db_prep_save has made the defaults so, and both drivers take the rest as is.
+
+def _columns(model: type[Model], *names: str) -> list[str]:
+    """The model's quoted table name, then the quoted columns of the attributes named."""
+    quote = connection.ops.quote_name
+    return [quote(model._meta.db_table), *(quote(model._meta.get_field(name).column) for name in names)]
+
+
+def _array_type(model: type[Model], name: str) -> str:
+    """The PostgreSQL array type for a field's values (varchar without its length: the column
+    itself refuses what is too long, where a cast would cut it silently)."""
+    return model._meta.get_field(name).db_type(connection).split("(")[0] + "[]"
+
+
+def _insert_rows(model: type[Model], fields: list[str], rows: list[tuple[Any, ...]], *,
+                 key: str | None = None) -> dict[Any, int]:
+    """INSERT rows of values in the order of `fields`; with `key` (a unique field among them),
+    return each row's key -> its new primary key."""
+    if not rows:
+        return {}
+    table, pk, *columns = _columns(model, model._meta.pk.name, *fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            source = ", ".join(f"%s::{_array_type(model, name)}" for name in fields)
+            returning = f" RETURNING {_columns(model, key)[1]}, {pk}" if key else ""
+            cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({source}){returning}",  # noqa: S608
+                           [list(values) for values in zip(*rows, strict=True)])
+            return dict(cursor.fetchall()) if key else {}
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",  # noqa: S608
+                           rows)
+        if key is None:
+            return {}
+        column = _columns(model, key)[1]
+        keys = [row[fields.index(key)] for row in rows]
+        cursor.execute(f"SELECT {column}, {pk} FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(keys))})",  # noqa: S608
+                       keys)
+        return dict(cursor.fetchall())
+
+
+def _update_rows(model: type[Model], fields: list[str], rows: list[tuple[Any, ...]], *, only_changed: bool = True,
+                 stamp: dict[str, Any] | None = None) -> None:
+    """Set the attributes `fields` of many objects, each row being (pk, *values). With
+    only_changed, rows that hold these values already are not written (nor stamped)."""
+    if not rows:
+        return
+    table, pk, *columns = _columns(model, model._meta.pk.name, *fields)
+    stamp = stamp or {}
+    stamp_columns = _columns(model, *stamp)[1:]
+    stamp_values = [model._meta.get_field(name).get_db_prep_save(value, connection) for name, value in stamp.items()]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            assignments = ", ".join([*(f"{column} = %s" for column in stamp_columns),
+                                     *(f"{column} = new.{column}" for column in columns)])
+            source = ", ".join(f"%s::{_array_type(model, name)}" for name in (model._meta.pk.name, *fields))
+            differs = " OR ".join(f"{table}.{column} IS DISTINCT FROM new.{column}" for column in columns)
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM unnest({source}) AS new({pk}, {', '.join(columns)}) "  # noqa: S608
+                f"WHERE {table}.{pk} = new.{pk}" + (f" AND ({differs})" if only_changed else ""),
+                [*stamp_values, *([list(values) for values in zip(*rows, strict=True)])])
+            return
+        # `IS NOT` is SQLite's comparison that takes two NULLs as equal.
+        assignments = ", ".join(f"{column} = %s" for column in (*stamp_columns, *columns))
+        differs = " OR ".join(f"{column} IS NOT %s" for column in columns)
+        if only_changed:
+            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk} = %s AND ({differs})",  # noqa: S608
+                               [(*stamp_values, *values, key, *values) for key, *values in rows])
+        else:
+            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk} = %s",  # noqa: S608
+                               [(*stamp_values, *values, key) for key, *values in rows])
 
 
 def roster_rows_import(*, actor: User | None, employer: Employer, rows: Iterable[tuple[int, list[Any]]],

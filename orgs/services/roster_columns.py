@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
+from core.text import nfkc
 from orgs.models import PostRole
 
 
@@ -54,7 +54,7 @@ POST_ROLE_LABELS = {PostRole.PRINCIPAL: "主要负责人", PostRole.MANAGER: "�
 def header_key(text: object) -> str:
     """Fold a header cell: full-width to half-width, no spaces, no '*' marks, no bracketed notes
     such as （必填）."""
-    folded = unicodedata.normalize("NFKC", str(text or ""))
+    folded = nfkc(text or "")
     folded = re.sub(r"\(.*?\)|\[.*?\]|【.*?】", "", folded)
     return re.sub(r"[\s*＊:：]", "", folded)
 
