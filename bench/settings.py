@@ -1,5 +1,6 @@
-"""Settings for the home_requests benchmark only: production as deployed, minus HTTPS (the
-benchmark talks plain HTTP to gunicorn on the loopback) and with /bench/bare/ routed.
+"""Settings for the benchmarks that need production as deployed: the HTTP ones (minus HTTPS, as
+they talk plain HTTP to gunicorn on the loopback, and with /bench/bare/ routed) and roster_update_*
+(whose SQLite database thereby gets base.py's options, as the embedded default has them).
 
 Never used by the site itself. The benchmark passes DATABASE_URL, REDIS_URL and STATIC_ROOT.
 """

@@ -50,7 +50,7 @@ class SheetWriter:
 
     def write(self, values: Iterable[Any]) -> None:
         for position, value in enumerate(values):
-            if value is None or value == "":
+            if value is None:
                 continue
             if isinstance(value, bool):
                 self.sheet.write_boolean(self.row, position, value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, JsonResponse
 
-from core.jobs import job_is_running, job_kind
+from core.jobs import job_kind
 from core.scope import request_scope
 
 
@@ -17,5 +17,5 @@ def job_progress(request: HttpRequest, kind: str, code: str) -> JsonResponse:
     job = request_scope(request).owned_or_404(job_type.model._default_manager.all(), write=job_type.progress_needs_write,
                                               code=code).obj
     return JsonResponse({"status": job.status, "label": str(job.get_status_display()), "percent": job.progress_percent,
-                         "done": job.progress_done, "total": job.progress_total, "running": job_is_running(job),
+                         "done": job.progress_done, "total": job.progress_total, "running": job.is_running,
                          "message": job.message})

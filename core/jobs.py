@@ -76,11 +76,6 @@ def job_kind_of(model: type[Job]) -> JobKind:
     raise LookupError(f"{model.__name__} is not a registered job kind")
 
 
-def job_is_running(job: Job) -> bool:
-    kind = job_kind_of(type(job))
-    return job.status in kind.running_statuses or any(job.status == step.waiting for step in kind.steps)
-
-
 def job_claim(model: type[Job], pk: int, *, waiting: str, running: str) -> str | None:
     """Claim row ``pk`` for the step ``waiting → running``; the claim token, or None when another
     worker holds it (or the step is done)."""

@@ -68,6 +68,12 @@ class Job(models.Model):
         abstract = True
 
     @property
+    def is_running(self) -> bool:
+        """Queued or being worked on (the progress bar polls); a kind of job with states of its
+        own overrides this."""
+        return self.status in {JobStatus.QUEUED, JobStatus.RUNNING}
+
+    @property
     def progress_percent(self) -> int:
         if not self.progress_total:
             return 0

@@ -565,16 +565,23 @@ def _replace_exposures_postgresql(workers: list[int], wanted: list[tuple[int, in
 # row (executemany loops in C, in-process). Values are plain str, int, bool, date, datetime and
 # None: Django's get_db_prep_save has made the defaults so, and both drivers take the rest as is.
 
+def _field(model: type[Model], name: str) -> Field[Any, Any]:
+    found = model._meta.get_field(name)
+    if not isinstance(found, Field) or not found.column:
+        raise TypeError(f"{model.__name__}.{name} is no column of its table")
+    return found
+
+
 def _columns(model: type[Model], *names: str) -> list[str]:
     """The model's quoted table name, then the quoted columns of the attributes named."""
     quote = connection.ops.quote_name
-    return [quote(model._meta.db_table), *(quote(model._meta.get_field(name).column) for name in names)]
+    return [quote(model._meta.db_table), *(quote(str(_field(model, name).column)) for name in names)]
 
 
 def _array_type(model: type[Model], name: str) -> str:
     """The PostgreSQL array type for a field's values (varchar without its length: the column
     itself refuses what is too long, where a cast would cut it silently)."""
-    return model._meta.get_field(name).db_type(connection).split("(")[0] + "[]"
+    return str(_field(model, name).db_type(connection)).split("(")[0] + "[]"
 
 
 def _insert_rows(model: type[Model], fields: list[str], rows: list[tuple[Any, ...]], *,
@@ -611,7 +618,7 @@ def _update_rows(model: type[Model], fields: list[str], rows: list[tuple[Any, ..
     table, pk, *columns = _columns(model, model._meta.pk.name, *fields)
     stamp = stamp or {}
     stamp_columns = _columns(model, *stamp)[1:]
-    stamp_values = [model._meta.get_field(name).get_db_prep_save(value, connection) for name, value in stamp.items()]
+    stamp_values = [_field(model, name).get_db_prep_save(value, connection) for name, value in stamp.items()]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             assignments = ", ".join([*(f"{column} = %s" for column in stamp_columns),

@@ -61,6 +61,24 @@ def test_roster_import_smoke(quick_rows: tuple[int, dict[str, dict[str, Any]]]) 
     assert row["details"]["ours_peak_rss_mb"] > 0
 
 
+@pytest.mark.parametrize("name", ["roster_update_postgresql", "roster_update_sqlite"])
+def test_roster_update_smoke(quick_rows: tuple[int, dict[str, dict[str, Any]]], name: str) -> None:
+    _status, rows = quick_rows
+    row = rows[name]
+
+    assert not row["error"]
+    details = row["details"]
+    assert details["rows"] == 200 and len(details["runs"]) == 3
+    # Each run checked that every worker is what the file says after the insert, the update and
+    # the unchanged re-import; here, that the update really found everyone on the roster.
+    assert all(run["insert"]["new"] == 200 and run["update"]["updated"] == 200 for run in details["runs"])
+    assert row["ratio"] > 0 and row["goal"] == "≤ 1.5"
+    assert row["ours"].startswith("update ") and row["reference"].startswith("insert ")
+    assert details["vendor"] == name.rsplit("_", 1)[1]
+    if details["vendor"] == "sqlite":  # the embedded default's settings, as base.py gives them
+        assert details["pragmas"]["journal_mode"] == "wal" and details["pragmas"]["busy_timeout"] > 0
+
+
 def test_home_requests_smoke(quick_rows: tuple[int, dict[str, dict[str, Any]]]) -> None:
     _status, rows = quick_rows
     row = rows["home_requests"]
@@ -114,7 +132,8 @@ def test_kb_search_smoke(quick_rows: tuple[int, dict[str, dict[str, Any]]]) -> N
 def test_the_entry_point_exits_cleanly(quick_rows: tuple[int, dict[str, dict[str, Any]]]) -> None:
     status, rows = quick_rows
 
-    assert set(rows) == {"roster_import", "home_requests", "kb_article_requests", "kb_search"}
+    assert set(rows) == {"roster_import", "roster_update_postgresql", "roster_update_sqlite", "home_requests",
+                         "kb_article_requests", "kb_search"}
     assert status == 0, {name: row["error"] for name, row in rows.items()}
 
 
