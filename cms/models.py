@@ -20,6 +20,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from cms import selectors
 from cms.blocks import BodyBlock
 from cms.caching import allow_anonymous_cache
 from cms.search import NgramSearchField
@@ -53,11 +54,9 @@ class HomePage(Page):
         return super().serve(request, *args, **kwargs)
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        from cms.selectors import knowledge_teaser
-
         context = super().get_context(request, *args, **kwargs)
         context["next_steps"] = next_steps_for(request)
-        context["knowledge"] = knowledge_teaser()
+        context["knowledge"] = selectors.knowledge_teaser()
         return context
 
 
@@ -77,16 +76,12 @@ class KnowledgeIndexPage(RoutablePageMixin, Page):
 
     @path("")
     def article_list(self, request: HttpRequest) -> TemplateResponse:
-        from cms import selectors
-
         listing = selectors.knowledge_listing(self, request.GET)
         allow_anonymous_cache(request, query_names=selectors.LISTING_QUERY_NAMES)
         return self.render(request, context_overrides={"listing": listing})
 
     @path("search/", name="search")
     def search(self, request: HttpRequest) -> TemplateResponse:
-        from cms import selectors
-
         results = selectors.knowledge_search(self, request.GET)
         return self.render(request, template="cms/knowledge_search.html", context_overrides={"results": results})
 
@@ -162,16 +157,12 @@ class ArticlePage(RoutablePageMixin, Page):
 
     @path("qr/", name="qr")
     def qr(self, request: HttpRequest) -> HttpResponse:
-        from cms import selectors
-
         svg = selectors.article_qr_svg(self.get_full_url(request))
         response = HttpResponse(svg, content_type="image/svg+xml")
         response["Cache-Control"] = "public, max-age=86400"
         return response
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        from cms import selectors
-
         context = super().get_context(request, *args, **kwargs)
         # Callables, resolved by the template only when its cached fragment has expired.
         context["reading_minutes"] = partial(selectors.reading_minutes, self)

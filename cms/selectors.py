@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page
@@ -22,17 +23,22 @@ from django.utils.translation import gettext as _
 from taggit.models import Tag
 from wagtail.images import get_image_model
 from wagtail.search.backends import get_search_backend
-from wagtail.search.backends.database.postgres.postgres import PostgresSearchBackend
-from wagtail.search.models import IndexEntry
 from wagtail.search.query import PlainText
 
 from cms.search import MAX_QUERY_CHARS, highlight, query_terms, query_tokens
 from core.pagination import PageLinks, page_of
 from core.qr import qr_svg
 from core.text import ascii_int, safe_parameter
+from orgs.models import Audience, HazardClass, HazardFactor, Industry, LiteracyDimension
 
 if TYPE_CHECKING:
     from cms.models import ArticlePage, KnowledgeIndexPage
+
+
+def _article_model() -> type[ArticlePage]:
+    """The page models sit above these reads (their routes call them), so the classes are looked
+    up in the app registry rather than imported: the dependency points one way."""
+    return apps.get_model("cms", "ArticlePage")
 
 ARTICLES_PER_PAGE = 10
 RESULTS_PER_PAGE = 10
@@ -96,8 +102,6 @@ def _param_value(name: str, value: Any) -> str:
 
 def article_filters(params: Mapping[str, str]) -> ArticleFilters:
     """Parse the filters of a URL; an unknown value is a 404, like any other wrong address."""
-    from cms.models import Audience, LiteracyDimension
-    from orgs.models import HazardClass, HazardFactor, Industry
 
     lookups: dict[str, tuple[QuerySet[Any], str]] = {
         "hazard": (HazardClass.objects.all(), "code"),
@@ -132,7 +136,7 @@ def _filter_value(raw: str, key: str) -> str | int | None:
 
 def articles_in(index: KnowledgeIndexPage | None) -> QuerySet[ArticlePage]:
     """Published articles anyone may read: under ``index``, or anywhere with None."""
-    from cms.models import ArticlePage
+    ArticlePage = _article_model()
 
     articles = ArticlePage.objects.live().public()
     return articles if index is None else articles.descendant_of(index)
@@ -165,7 +169,7 @@ class KnowledgeTeaser:
 
 def knowledge_teaser(count: int = 3) -> KnowledgeTeaser | None:
     """The knowledge base and its newest articles, for the home page."""
-    from cms.models import KnowledgeIndexPage
+    KnowledgeIndexPage = apps.get_model("cms", "KnowledgeIndexPage")
 
     index = KnowledgeIndexPage.objects.live().public().first()
     if index is None:
@@ -207,8 +211,7 @@ class KnowledgeListing(PageLinks):
 
 
 def _facets(index: KnowledgeIndexPage, filters: ArticleFilters) -> dict[str, list[FacetChoice]]:
-    from cms.models import ArticlePage, Audience, LiteracyDimension
-    from orgs.models import HazardClass, Industry
+    ArticlePage = _article_model()
 
     def choices(name: str, items: QuerySet[Any]) -> list[FacetChoice]:
         current = getattr(filters, name)
@@ -292,7 +295,7 @@ class RankedResults:
 
     def window(self) -> list[int]:
         if self._window is None:
-            from cms.models import ArticlePage
+            ArticlePage = _article_model()
 
             ids = _ids_of(self.matches, 0, RERANK_WINDOW)
             texts = {pk: (title.lower(), summary.lower()) for pk, title, summary
@@ -305,7 +308,7 @@ class RankedResults:
         return sum(4 for term in self.terms if term in title) + sum(1 for term in self.terms if term in summary)
 
     def __getitem__(self, item: slice) -> list[ArticlePage]:
-        from cms.models import ArticlePage
+        ArticlePage = _article_model()
 
         start, stop = item.start or 0, item.stop
         in_window = stop is not None and stop <= RERANK_WINDOW
@@ -336,7 +339,7 @@ class IndexedSearch:
     """
 
     def __init__(self, articles: QuerySet[ArticlePage], tokens: list[str]) -> None:
-        from cms.models import ArticlePage
+        ArticlePage = _article_model()
 
         # Tokens are Han characters and [a-z0-9] words only (cms.search): safe inside quotes.
         self.tsquery = " & ".join(f"'{token}'" for token in tokens)
@@ -348,7 +351,7 @@ class IndexedSearch:
             self._ids = []
 
     def _matches(self, select: str, tail: str, tail_params: list[Any]) -> list[tuple[Any, ...]]:
-        table = IndexEntry._meta.db_table
+        table = apps.get_model("wagtailsearch", "IndexEntry")._meta.db_table
         keys_sql, keys_params = self.keys
         # Both sides are materialised and joined by hash: the planner's guess of how many articles
         # match is far off either way, and a nested loop over a wrong guess costs seconds.
@@ -386,6 +389,10 @@ class IndexedSearch:
 def search_articles(articles: QuerySet[ArticlePage], query: str) -> IndexedSearch | Any:
     """Articles among ``articles`` containing every n-gram of ``query``, best first."""
     tokens = query_tokens(query)
+    # Imported here: the search backend's module reads the app registry when it is imported, and
+    # these reads are imported while the page models load.
+    from wagtail.search.backends.database.postgres.postgres import PostgresSearchBackend
+
     if connection.vendor == "postgresql" and isinstance(get_search_backend(), PostgresSearchBackend):
         return IndexedSearch(articles, tokens)
     return articles.defer_streamfields().search(PlainText(" ".join(tokens), operator="and"), order_by_relevance=True)
@@ -394,7 +401,7 @@ def search_articles(articles: QuerySet[ArticlePage], query: str) -> IndexedSearc
 def matching_article_ids(articles: QuerySet[ArticlePage], query: str) -> list[int]:
     """Ids of the articles among ``articles`` that match ``query``, best first (up to RESULT_CAP):
     for the admin's article list, drafts included."""
-    from cms.models import ArticlePage
+    ArticlePage = _article_model()
 
     if not query_tokens(query):
         return []
@@ -429,7 +436,7 @@ def knowledge_search(index: KnowledgeIndexPage, params: Mapping[str, str]) -> Kn
 
 
 def search_hits(articles: list[ArticlePage], terms: list[str]) -> list[SearchHit]:
-    from cms.models import ArticlePage
+    ArticlePage = _article_model()
 
     bodies = dict(ArticlePage.objects.filter(pk__in=[a.pk for a in articles]).values_list("pk", "body"))
     hits = []
@@ -458,7 +465,7 @@ def reading_minutes(article: ArticlePage) -> int:
 
 def editor_related(article: ArticlePage) -> list[ArticlePage]:
     """The live articles an editor linked in the body's "相关文章" block, in their order."""
-    from cms.models import ArticlePage
+    ArticlePage = _article_model()
 
     ids = [
         page.pk
@@ -474,7 +481,7 @@ def editor_related(article: ArticlePage) -> list[ArticlePage]:
 def related_articles(article: ArticlePage, limit: int = RELATED_LIMIT) -> list[ArticlePage]:
     """Other articles sharing the most tags with this one: hazard factors count most, then hazard
     classes, then literacy dimensions. Articles the editor already linked in the body are left out."""
-    from cms.models import ArticlePage
+    ArticlePage = _article_model()
 
     linked = [page.pk for page in editor_related(article)]
     # One subquery per kind of tag: joining three many-to-many tables at once multiplies rows.
