@@ -13,10 +13,13 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.audit import audit
 from core.errors import ServiceError
+from core.notifications import notify
 from orgs.models import Department, Employer, Employment, HazardFactor, RosterImport, Transfer, User, Worker
 
 
@@ -109,13 +112,6 @@ def transfers_from_roster(*, actor: User | None, employer: Employer, rows: list[
 
 
 def _notify_worker(transfer: Transfer) -> None:
-    try:
-        from core.notifications import notify
-    except ImportError:  # pragma: no cover - the inbox is part of the shared layer
-        return
-    from django.urls import reverse
-    from django.utils.translation import gettext as _
-
     notify(recipients=[transfer.worker.user], key=f"orgs.transfer.{transfer.code}",
            title=_("%(employer)s 请求将您加入花名册") % {"employer": transfer.to_employer.name},
            body=_("如您已到该单位工作，请确认；确认后原单位的记录留在原单位。"),

@@ -40,6 +40,7 @@ LOGIN, PASSWORD = "under-load", "pass-Word-123"
 PAGES = ("/accounts/login/", "/")
 SERVER_START_SECONDS = 60
 STEP_TIMEOUT = 120
+CHECKED = "checked"
 
 pytestmark = pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3",
                                 reason="SQLite's locking; PostgreSQL has no database-wide write lock")
@@ -87,14 +88,18 @@ def _seed() -> dict[str, object]:
 
 
 def _write(employer_id: int) -> dict[str, object]:
-    """The re-import: checked first (reads only), then written; the write's start and end times
-    (the transaction and its lock lie between them) for the test to line the requests up with."""
+    """The re-import: checked first (reads only), then, once the test says go, written; the write's
+    start and end times (the transaction and its lock lie between them) for the test to line the
+    requests up with."""
     from orgs.models import Employer, Worker
     from orgs.services import roster_check, roster_write
 
     employer = Employer.objects.get(pk=employer_id)
     check = roster_check(employer=employer, table=_table(changed=True))
     assert check.ok and check.updated == ROWS, [error.as_dict() for error in check.errors[:3]]
+    sys.stdout.write(f"{CHECKED}\n")
+    sys.stdout.flush()
+    sys.stdin.readline()
     started = time.time()
     roster_write(employer=employer, check=check)
     ended = time.time()
@@ -127,6 +132,30 @@ def _run(env: dict[str, str], *args: str) -> dict[str, object]:
     assert completed.returncode == 0, f"{' '.join(args)} failed:\n{completed.stderr[-3000:]}"
     lines = completed.stdout.strip().splitlines()
     return json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
+
+
+@contextlib.contextmanager
+def _writer(env: dict[str, str], employer: object, log: Path) -> Iterator[subprocess.Popen[str]]:
+    """The re-import's process, once it has checked the file (a few seconds of reading that need
+    not compete with the load for the CPU): write "go" to its stdin to have it write."""
+    with log.open("w") as errors:
+        writer = subprocess.Popen([sys.executable, __file__, "write", str(employer)], cwd=ROOT, env=env,  # noqa: S603
+                                  text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
+    try:
+        assert writer.stdout is not None
+        line = writer.stdout.readline().strip()
+        assert line == CHECKED, f"the writer did not get through the check:\n{line}\n{log.read_text()[-3000:]}"
+        yield writer
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+            writer.wait()
+
+
+def _written(writer: subprocess.Popen[str], log: Path) -> dict[str, object]:
+    out, _err = writer.communicate("go\n", timeout=STEP_TIMEOUT)
+    assert writer.returncode == 0, f"the write failed:\n{log.read_text()[-3000:]}"
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def _free_port() -> int:
@@ -229,7 +258,7 @@ def test_pages_and_logins_answer_while_a_large_roster_is_written(tmp_path: Path)
     env = _environment(database)
     _run(env, "manage.py", "migrate", "--noinput", "-v0")
     employer = _run(env, __file__, "seed")["employer"]
-    with _server(env, tmp_path / "server.log") as port:
+    with _server(env, tmp_path / "server.log") as port, _writer(env, employer, tmp_path / "writer.log") as writer:
         signed_in = _Visitor(port)
         assert signed_in.sign_in().status == 302
         answers: list[Answer] = []
@@ -241,8 +270,9 @@ def test_pages_and_logins_answer_while_a_large_roster_is_written(tmp_path: Path)
         for thread in threads:
             thread.start()
         try:
-            written = _run(env, __file__, "write", str(employer))
-            time.sleep(0.5)  # a few answers after the write too
+            time.sleep(0.5)  # the load is under way before the write begins
+            written = _written(writer, tmp_path / "writer.log")
+            time.sleep(0.5)  # and goes on a little after it
         finally:
             stop.set()
             for thread in threads:
