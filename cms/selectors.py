@@ -114,7 +114,7 @@ def article_filters(params: Mapping[str, str]) -> ArticleFilters:
     found: dict[str, Any] = {}
     for name, (queryset, key) in lookups.items():
         raw = params.get(name)
-        if raw in (None, ""):
+        if not raw:
             continue
         value = _filter_value(raw, key)
         item = None if value is None else queryset.filter(**{key: value}).first()

@@ -111,7 +111,7 @@ _REGION_CODE = re.compile(r"[0-9]{6}")
 @extend_schema_view(get=extend_schema(
     parameters=[OpenApiParameter("parent", OpenApiTypes.STR, pattern=r"^[0-9]{6}$",
                                  description=_("上级行政区划的 6 位代码（GB/T 2260），如 320300；不填则列出省级"),
-                                 examples=[OpenApiExample(_("徐州市"), value="320300")])],
+                                 examples=[OpenApiExample("xuzhou", value="320300", summary=_("徐州市"))])],
     responses={200: RegionSerializer(many=True), 400: parameter_errors("RegionListParameterErrors", ["parent"])},
 ))
 class RegionList(generics.ListAPIView):
