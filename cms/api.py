@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from cms import selectors
 from cms.models import ArticlePage
 from cms.search import query_terms, query_tokens
-from orgs.api import error_response
+from core.api import error_response
 
 ARTICLE_RELATIONS = ("hazard_classes", "hazard_factors", "industries", "audiences", "dimensions", "tags")
 

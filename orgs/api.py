@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
@@ -17,31 +16,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import NOT_SIGNED_IN, error_response, parameter_errors
 from core.scope import Owned, Reach, request_scope
 from orgs import selectors
 from orgs.access import employer_or_404
 from orgs.models import HazardFactor, Region, Worker
-
-
-class ErrorSerializer(serializers.Serializer):
-    """What DRF answers for 403 and 404 (and any refusal that is not about one parameter)."""
-
-    detail = serializers.CharField(help_text=_("原因，按请求的语言写给人看"))
-
-
-# Every answer a route can give is in the schema (schemathesis holds the API to it,
-# tests/api/test_schemathesis.py); these are the error bodies the routes of cms.api share too.
-def error_response(description: Any) -> OpenApiResponse:
-    return OpenApiResponse(ErrorSerializer, description=description)
-
-
-NOT_SIGNED_IN = error_response(_("未登录：先登录网站，请求带上会话 Cookie（sessionid）"))
-
-
-def parameter_errors(component: str, parameters: Iterable[str]) -> OpenApiResponse:
-    """400 as DRF writes a validation error: for each refused parameter, a list of messages."""
-    fields = {name: serializers.ListField(child=serializers.CharField(), required=False) for name in parameters}
-    return OpenApiResponse(inline_serializer(component, fields), description=_("参数不合法：每个被拒绝的参数对应一组说明"))
 
 
 class HazardFactorSerializer(serializers.ModelSerializer):
