@@ -10,8 +10,12 @@ import hashlib
 from django.core.cache import cache
 
 
+# Tests give each test its own namespace, so counts never carry over from one to the next.
+NAMESPACE = "core:throttle"
+
+
 def _key(scope: str, ident: str) -> str:
-    return f"core:throttle:{scope}:{hashlib.sha256(ident.encode()).hexdigest()[:32]}"
+    return f"{NAMESPACE}:{scope}:{hashlib.sha256(ident.encode()).hexdigest()[:32]}"
 
 
 def throttle_count(scope: str, ident: str) -> int:

@@ -47,6 +47,16 @@ def fresh_page_cache() -> Iterator[None]:
     forget_anonymous_pages()
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Attempt counters live in Redis; each test counts from zero."""
+    import uuid
+
+    from core import throttle
+
+    monkeypatch.setattr(throttle, "NAMESPACE", f"test-throttle:{uuid.uuid4().hex}")
+
+
 @dataclass
 class Personas:
     employer: Employer
