@@ -22,13 +22,17 @@ def _employer_values(form: Any) -> dict[str, Any]:
     return {field: form.cleaned_data[field] for field in EMPLOYER_FIELDS if field in form.cleaned_data}
 
 
-class EmployerCreateAction(BaseAction):
-    action_name = "create"
-    permission_policy_action = "add"
+class _EmployerFormAction(BaseAction):
+    """An admin action that takes the validated form and hands its values to a service."""
 
     def __init__(self, instance: Employer, user: Any = None, *, form: Any = None, **kwargs: Any) -> None:
         super().__init__(instance, user=user)
         self.form = form
+
+
+class EmployerCreateAction(_EmployerFormAction):
+    action_name = "create"
+    permission_policy_action = "add"
 
     def user_has_permission(self) -> bool:
         return self.permission_policy.user_has_permission(self.user, "add")
@@ -43,13 +47,9 @@ class EmployerCreateAction(BaseAction):
         return self.instance
 
 
-class EmployerEditAction(BaseAction):
+class EmployerEditAction(_EmployerFormAction):
     action_name = "edit"
     permission_policy_action = "change"
-
-    def __init__(self, instance: Employer, user: Any = None, *, form: Any = None, **kwargs: Any) -> None:
-        super().__init__(instance, user=user)
-        self.form = form
 
     def execute(self, skip_permission_checks: bool = False) -> Employer:
         self.check(skip_permission_checks)
