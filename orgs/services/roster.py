@@ -602,8 +602,8 @@ def _insert_rows(model: type[Model], fields: list[str], rows: list[tuple[Any, ..
                            rows)
         if key is None:
             return {}
-        column = _columns(model, key)[1]
-        keys = [row[fields.index(key)] for row in rows]
+        column, position = _columns(model, key)[1], fields.index(key)
+        keys = [row[position] for row in rows]
         cursor.execute(f"SELECT {column}, {pk} FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(keys))})",  # noqa: S608
                        keys)
         return dict(cursor.fetchall())
