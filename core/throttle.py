@@ -9,7 +9,6 @@ import hashlib
 
 from django.core.cache import cache
 
-
 # Tests give each test its own namespace, so counts never carry over from one to the next.
 NAMESPACE = "core:throttle"
 

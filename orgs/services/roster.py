@@ -74,6 +74,7 @@ class Existing(NamedTuple):
     phone: str
     active: bool
     same_employer: bool
+    username: str = ""
 
 
 @dataclass
@@ -91,7 +92,7 @@ class RosterCheck:
     # ID numbers on another employer's roster (they join through orgs.services.transfers), and
     # phones that are already someone's login: never shown to the uploader.
     elsewhere: set[str] = field(default_factory=set)
-    logins_taken: set[str] = field(default_factory=set)
+    logins_taken: dict[str, int] = field(default_factory=dict)  # login name -> user id
 
     @property
     def ok(self) -> bool:
@@ -322,12 +323,12 @@ def _check_against_database(employer: Employer, result: RosterCheck, cleaner: _R
     check must not be an oracle on other tenants); such rows join through a transfer at write time."""
     ids = [row.id_number for row in result.rows]
     phones = [row.phone for row in result.rows]
-    by_id: dict[str, tuple[int, int, int, bool, str]] = {}
+    by_id: dict[str, tuple[int, int, int, bool, str, str]] = {}
     for chunk in _chunks(ids):
-        for pk, user_id, employer_id, active, id_number, phone in Worker.objects.filter(
+        for pk, user_id, employer_id, active, id_number, phone, username in Worker.objects.filter(
             id_number__in=chunk
-        ).values_list("pk", "user_id", "employer_id", "is_active", "id_number", "phone"):
-            by_id[id_number] = (pk, user_id, employer_id, active, phone)
+        ).values_list("pk", "user_id", "employer_id", "is_active", "id_number", "phone", "user__username"):
+            by_id[id_number] = (pk, user_id, employer_id, active, phone, username)
     # Phones held by this employer's own workers (another person here: a real mistake to report),
     # and logins held by anyone else (accepted silently; the new login becomes another name).
     own_phone: dict[str, str] = {}
@@ -336,7 +337,7 @@ def _check_against_database(employer: Employer, result: RosterCheck, cleaner: _R
             "phone", "id_number"
         ):
             own_phone[phone] = id_number
-        result.logins_taken.update(User.objects.filter(username__in=chunk).values_list("username", flat=True))
+        result.logins_taken.update(User.objects.filter(username__in=chunk).values_list("username", "pk"))
     # Phones that workers of this file give up: another row may take them (two workers swapping).
     released = {by_id[row.id_number][4] for row in result.rows
                 if row.id_number in by_id and by_id[row.id_number][2] == employer.pk
@@ -352,9 +353,9 @@ def _check_against_database(employer: Employer, result: RosterCheck, cleaner: _R
             if found is not None:
                 result.elsewhere.add(row.id_number)
             continue
-        pk, user_id, employer_id, active, phone = found
+        pk, user_id, employer_id, active, phone, username = found
         result.updated += 1
-        result.existing[row.id_number] = Existing(pk, user_id, phone, active, True)
+        result.existing[row.id_number] = Existing(pk, user_id, phone, active, True, username)
 
 
 def roster_write(*, employer: Employer, check: RosterCheck,
@@ -371,7 +372,11 @@ def roster_write(*, employer: Employer, check: RosterCheck,
     new_rows = [row for row in check.rows if row.id_number not in check.existing and row.id_number not in check.elsewhere]
     old_rows = [row for row in check.rows if row.id_number in check.existing]
     names = {row.department for row in check.rows if row.department}
-    new = _new_workers(employer, new_rows, check.logins_taken)
+    # Logins that workers of this file give up (their phone changes) are free for other rows.
+    movers = {check.existing[row.id_number].user_id for row in old_rows
+              if check.existing[row.id_number].username != row.phone}
+    taken = {login: user_id for login, user_id in check.logins_taken.items() if user_id not in movers}
+    new = _new_workers(employer, new_rows, taken)
     with transaction.atomic():
         departments = _departments_for(employer, names)
         # Before any insert or update: a new or updated row may take a phone another row gives up.
@@ -385,7 +390,7 @@ def roster_write(*, employer: Employer, check: RosterCheck,
                 on_progress(done)
         for start in range(0, len(old_rows), WRITE_BATCH):
             batch = old_rows[start : start + WRITE_BATCH]
-            _update_workers(employer, batch, departments, check.existing, check.columns)
+            _update_workers(employer, batch, departments, check.existing, check.columns, taken)
             done += len(batch)
             if on_progress:
                 on_progress(done)
@@ -401,7 +406,7 @@ def _departments_for(employer: Employer, names: set[str]) -> dict[str, int]:
     return known
 
 
-def login_name_for(phone: str, logins_taken: set[str]) -> str:
+def login_name_for(phone: str, logins_taken: dict[str, int]) -> str:
     """The phone is the login, unless it already is someone's login (told to the worker when they
     activate the account, never to the uploader)."""
     return phone if phone not in logins_taken else f"u{secrets.token_hex(5)}"
@@ -421,16 +426,16 @@ class _NewWorkers:
         return _NewWorkers(self.user_fields, self.users[start:stop], self.worker_fields, self.workers[start:stop])
 
 
-def _new_workers(employer: Employer, rows: list[RosterRow], logins_taken: set[str]) -> _NewWorkers:
+def _new_workers(employer: Employer, rows: list[RosterRow], logins_taken: dict[str, int]) -> _NewWorkers:
     unusable = make_password(None)  # one unusable hash is enough: nobody can log in until activation
-    user_fields = ["username", "full_name", "password"]
+    user_fields = ["username", "full_name", "password", "is_active"]
     worker_fields = ["user_id", "department_id", "employer_id", "name", "id_number", "phone", "post", "post_role",
                      "hire_date", "is_active"]
     user_more, user_defaults = _defaults(User, user_fields)
     worker_more, worker_defaults = _defaults(Worker, worker_fields)
     return _NewWorkers(
         [*user_fields, *user_more],
-        [(login_name_for(row.phone, logins_taken), row.name, unusable, *user_defaults()) for row in rows],
+        [(login_name_for(row.phone, logins_taken), row.name, unusable, row.is_active, *user_defaults()) for row in rows],
         [*worker_fields, *worker_more],
         [(employer.pk, row.name, row.id_number, row.phone, row.post, row.post_role, row.hire_date, row.is_active,
           *worker_defaults()) for row in rows],
@@ -481,7 +486,7 @@ _OPTIONAL_FIELDS = {"department": "department_id", "post": "post", "hire_date": 
 
 
 def _update_workers(employer: Employer, rows: list[RosterRow], departments: dict[str, int],
-                    existing: dict[str, Existing], columns: set[str]) -> None:
+                    existing: dict[str, Existing], columns: set[str], logins_taken: dict[str, int]) -> None:
     fields = ["employer_id", "name", "phone", "post_role", "is_active",
               *(name for key, name in _OPTIONAL_FIELDS.items() if key in columns)]
     workers = []
@@ -495,9 +500,12 @@ def _update_workers(employer: Employer, rows: list[RosterRow], departments: dict
                   "phone": row.phone, "post": row.post, "post_role": row.post_role, "hire_date": row.hire_date,
                   "is_active": row.is_active}
         workers.append((known.pk, *(values[name] for name in fields)))
-        users.append((known.user_id, row.phone, row.name))
+        # The phone becomes the login unless it is someone else's login; then the login stays.
+        login = row.phone if logins_taken.get(row.phone, known.user_id) == known.user_id else known.username
+        # A worker the file marks as left cannot sign in (as when the admin marks them on the page).
+        users.append((known.user_id, login, row.name, row.is_active))
         exposures[known.pk] = row.exposure_ids
-    _update_rows(User, ["username", "full_name"], users)
+    _update_rows(User, ["username", "full_name", "is_active"], users)
     _update_rows(Worker, fields, workers, stamp={"updated_at": timezone.now()})
     if "exposures" in columns:
         _set_exposures(exposures, replace=True)

@@ -278,7 +278,22 @@ def test_it_takes_a_phone_that_is_someone_elses_login_without_saying_so(employer
     worker = Worker.objects.get(id_number=make_id(1))
     # The roster keeps the phone; the login is another name, told to the worker on activation.
     assert worker.phone == "15900000000"
-    assert worker.user.username != "15900000000"
+    login = worker.user.username
+    assert login != "15900000000"
+    # Importing the file again keeps that login (the phone is still someone else's).
+    import_file(employer, xlsx_bytes(table(person(1, "张三丰", phone="15900000000"))))
+    worker.user.refresh_from_db()
+    assert (worker.user.username, worker.user.full_name) == (login, "张三丰")
+
+
+def test_it_disables_the_login_of_a_worker_the_file_marks_as_left(employer: Employer) -> None:
+    headers = [*HEADERS, "在岗"]
+    import_file(employer, xlsx_bytes(table([*person(1), "是"], [*person(2), "否"], headers=headers)))
+    assert User.objects.get(worker__id_number=make_id(1)).is_active
+    assert not User.objects.get(worker__id_number=make_id(2)).is_active
+    import_file(employer, xlsx_bytes(table([*person(1), "否"], [*person(2), "是"], headers=headers)))
+    assert not User.objects.get(worker__id_number=make_id(1)).is_active
+    assert User.objects.get(worker__id_number=make_id(2)).is_active
 
 
 # --- duplicates inside the file ------------------------------------------------------------------
