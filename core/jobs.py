@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from importlib import import_module
 from typing import Any
@@ -49,7 +49,6 @@ class JobKind:
     model: type[Job]
     steps: tuple[JobStep, ...]
     failed_status: str
-    running_statuses: frozenset[str] = field(default_factory=frozenset)
     lease: dt.timedelta = DEFAULT_LEASE
     max_attempts: int = 3
     # Reading the progress needs the same reach as changing the job's owner (core.scope).
@@ -60,9 +59,7 @@ _KINDS: dict[str, JobKind] = {}
 
 
 def register_job_kind(kind: JobKind) -> None:
-    running = frozenset(step.running for step in kind.steps)
-    _KINDS[kind.name] = JobKind(kind.name, kind.model, kind.steps, kind.failed_status, running, kind.lease,
-                                kind.max_attempts, kind.progress_needs_write)
+    _KINDS[kind.name] = kind
 
 
 def job_kind(name: str) -> JobKind | None:
@@ -106,13 +103,6 @@ def job_finish(model: type[Job], pk: int, token: str, *, status: str, **changes:
         status=status, claim_token="", lease_until=None, attempts=0, finished_at=timezone.now(), **changes,
     )
     return updated == 1
-
-
-def job_release(model: type[Job], pk: int, token: str, *, status: str, **changes: Any) -> bool:
-    """End a step without finishing the job (the next step waits in ``status``)."""
-    return model._default_manager.filter(pk=pk, claim_token=token).update(
-        status=status, claim_token="", lease_until=None, attempts=0, **changes,
-    ) == 1
 
 
 def jobs_reap(now: dt.datetime | None = None) -> dict[str, int]:

@@ -49,7 +49,3 @@ def register_role(name: str, label: str | Promise, provider: RoleProvider, *, or
 def registered_roles() -> list[Role]:
     return sorted(_ROLES.values(), key=lambda role: (role.order, role.name))
 
-
-def role_label(name: str) -> str:
-    role = _ROLES.get(name)
-    return str(role.label) if role else name

@@ -54,10 +54,6 @@ def worker_or_404(request: HttpRequest, code: str, *, write: bool = False) -> Ow
                                                 write=write, code=code)
 
 
-def employers_visible(scope: Scope) -> Any:
-    return scope.filter(Employer.objects.all())
-
-
 def region_or_404(request: HttpRequest) -> Scope:
     """The region overview is for evaluators (and superusers); for anyone else it does not exist."""
     scope = request_scope(request)
