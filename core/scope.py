@@ -144,22 +144,21 @@ class Scope:
         may read it but asked to change it."""
         model = queryset.model
         paths: ScopePaths = getattr(model, "scope_paths", ScopePaths())
-        # Values only from the database, never from user input: a NUL in a code is refused by
-        # PostgreSQL, so such a lookup cannot match anything anyway.
+        # psycopg refuses a NUL in a parameter (a 500), and no code contains one.
         if any("\x00" in str(value) for value in lookup.values()):
             raise Http404
         names = {name: path for name, path in (("employer", paths.employer), ("region", paths.region),
                                                  ("owner", paths.owner)) if path}
-        row = queryset.filter(**lookup).values("pk", **{f"scope_{name}": F(path)
-                                                        for name, path in names.items()}).first()
-        if row is None:
+        # One query: the object with the values of its scope paths (each path leads to one row).
+        obj = queryset.filter(**lookup).annotate(**{f"_scope_{name}": F(path) for name, path in names.items()}).first()
+        if obj is None:
             raise Http404
-        reach = self.reach(model, {name: row[f"scope_{name}"] for name in names})
+        reach = self.reach(model, {name: getattr(obj, f"_scope_{name}") for name in names})
         if reach is Reach.NONE:
             raise Http404
         if write and reach < Reach.EMPLOYER:
             raise PermissionDenied
-        return Owned(queryset.get(pk=row["pk"]), reach)
+        return Owned(obj, reach)
 
 
 ANONYMOUS = Scope(None, False, frozenset(), frozenset(), (), (), {})

@@ -24,7 +24,8 @@ from core.scope import request_scope
 from orgs import selectors, services
 from orgs.access import employer_or_404, region_or_404, worker_or_404
 from orgs.forms import ActivationForm, RosterUploadForm
-from orgs.models import Employer, RosterImport, Transfer, Worker
+from orgs.models import Employer, RosterImport, Worker
+from orgs.services.transfers import pending_transfer_of
 
 ROSTER_PAGE_SIZE = 50
 
@@ -160,7 +161,8 @@ def activation_codes(request: HttpRequest, code: str) -> HttpResponse:
     employer: Employer = owned.obj
     waiting = selectors.workers_to_activate(employer)
     if request.method == "POST":
-        chosen = request.POST.getlist("worker")
+        # Codes are letters, digits, - and _: anything else (a NUL psycopg refuses) matches nobody.
+        chosen = [value for value in request.POST.getlist("worker") if value.isascii() and value.isprintable()]
         workers = list(waiting.filter(code__in=chosen[:2000])) if chosen else list(waiting[:2000])
         if not workers:
             messages.error(request, _("没有需要激活账号的劳动者。"))
@@ -211,12 +213,9 @@ def worker_status(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def transfer(request: HttpRequest, code: str) -> HttpResponse:
     """The worker's own page for a pending request of another employer: confirm or decline."""
-    owned = request_scope(request).owned_or_404(
-        Transfer.objects.filter(status=Transfer.Status.PENDING).select_related("to_employer", "worker__employer"),
-        code=code)
-    transfer: Transfer = owned.obj
-    if transfer.worker.user_id != request.user.pk:
-        raise Http404  # the new employer's admins see the request in their roster, not here
+    transfer = pending_transfer_of(request.user, code)
+    if transfer is None:
+        raise Http404
     if request.method == "POST":
         try:
             if request.POST.get("action") == "confirm":

@@ -118,9 +118,17 @@ def _notify_worker(transfer: Transfer) -> None:
            url=reverse("orgs:transfer", args=[transfer.code]))
 
 
+def pending_transfer_of(user: User, code: str) -> Transfer | None:
+    """A pending request addressed to ``user`` themselves: only the worker decides, so nobody
+    else (the new employer's admins, superusers) reaches it here."""
+    if "\x00" in code:
+        return None
+    return (Transfer.objects.select_related("worker__user", "worker__department", "worker__employer", "to_employer")
+            .filter(code=code, status=Transfer.Status.PENDING, worker__user=user).first())
+
+
 def _pending_for_worker(actor: User, code: str) -> Transfer:
-    transfer = (Transfer.objects.select_related("worker__user", "worker__department", "to_employer")
-                .filter(code=code, status=Transfer.Status.PENDING, worker__user=actor).first())
+    transfer = pending_transfer_of(actor, code)
     if transfer is None:
         raise TransferError("")
     return transfer
