@@ -21,6 +21,16 @@ app.conf.beat_schedule = {
         "task": "orgs.tasks.roster_imports_purge",
         "schedule": 6 * 60 * 60,
     },
+    # Exams: draw papers ahead of windows that open soon; grade attempts nobody submitted by
+    # their deadline (each attempt also has a task at its deadline; this is the safety net).
+    "exams-papers-due": {
+        "task": "exams.tasks.exam_papers_due",
+        "schedule": 300,
+    },
+    "exams-grade-expired": {
+        "task": "exams.tasks.attempts_grade_expired",
+        "schedule": 60,
+    },
     # Wagtail's scheduled publishing (go-live / expiry times set by editors) needs a clock.
     "cms-publish-scheduled": {
         "task": "cms.publish_scheduled",

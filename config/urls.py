@@ -37,6 +37,7 @@ urlpatterns = [
     path("jobs/<str:kind>/<str:code>/progress/", job_views.job_progress, name="job_progress"),
     path("", include("core.urls")),
     path("", include("orgs.urls")),
+    path("", include("exams.urls")),
 ]
 
 if settings.DEBUG:

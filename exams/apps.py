@@ -1,7 +1,41 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+AUDIT_ACTIONS = {
+    "exams.question.create": _("添加试题"),
+    "exams.question.edit": _("修改试题"),
+    "exams.bank.import": _("导入题库"),
+    "exams.bank.export": _("导出题库"),
+    "exams.exam.create": _("创建考试"),
+    "exams.exam.edit": _("修改考试"),
+    "exams.exam.assign": _("安排考试"),
+    "exams.exam.override": _("个人考试设置"),
+    "exams.certificate.revoke": _("撤销证书"),
+    "exams.results.export": _("导出考试成绩"),
+}
+
 
 class ExamsConfig(AppConfig):
     name = "exams"
     verbose_name = _("考试与证书")
+
+    def ready(self) -> None:
+        from core.audit import register_audit_action
+        from core.jobs import JobKind, JobStep, register_job_kind
+        from core.models import JobStatus
+        from exams.models import Certificate, ExamJob, ResultsExport
+
+        for action, label in AUDIT_ACTIONS.items():
+            register_audit_action(action, label)
+        register_job_kind(JobKind(
+            name="exam-job", model=ExamJob, failed_status=JobStatus.FAILED,
+            steps=(JobStep(JobStatus.QUEUED, JobStatus.RUNNING, "exams.tasks.exam_papers_prepare"),),
+        ))
+        register_job_kind(JobKind(
+            name="certificate", model=Certificate, failed_status=JobStatus.FAILED, progress_needs_write=False,
+            steps=(JobStep(JobStatus.QUEUED, JobStatus.RUNNING, "exams.tasks.certificate_render"),),
+        ))
+        register_job_kind(JobKind(
+            name="exam-results", model=ResultsExport, failed_status=JobStatus.FAILED,
+            steps=(JobStep(JobStatus.QUEUED, JobStatus.RUNNING, "exams.tasks.results_export"),),
+        ))

@@ -254,6 +254,11 @@ NOTIFY_SMS_BACKEND = env_str("NOTIFY_SMS_BACKEND", "")
 # Domain settings with no national value (see docs/domain.md).
 MINUTES_PER_STUDY_HOUR = env_int("MINUTES_PER_STUDY_HOUR", 45)
 EXAM_PASS_PERCENT = env_int("EXAM_PASS_PERCENT", 60)
+# Seconds after an exam's deadline during which answers already in flight are still taken; after
+# it the attempt is graded as it stands (exams.services.attempts).
+EXAM_GRACE_SECONDS = env_int("EXAM_GRACE_SECONDS", 30)
+# Papers drawn ahead when a window opens: one per assigned worker plus this many for open exams.
+EXAM_PAPERS_AHEAD = env_int("EXAM_PAPERS_AHEAD", 200)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,372 @@
+"""Sitting an exam: starting, one device at a time, saving answers, submitting, grading.
+
+The answer key stays on the server: pages and the API get a question's options in the paper's
+order and never its answer, until the attempt is graded and the exam's review policy allows it
+(practice gives each answer's feedback as soon as it is saved: that is what practice is for).
+
+Grading happens in one transaction that locks the attempt row: an attempt is open or graded, never
+half-graded, and two submits (a double tap, a retry, a second device) grade it once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import ServiceError
+from exams.models import (
+    OPTION_LETTERS,
+    Attempt,
+    AttemptItem,
+    AttemptMode,
+    Exam,
+    ExamAssignment,
+    ExamOverride,
+    QuestionKind,
+    QuestionVersion,
+    WrongAnswer,
+)
+from exams.services.papers import paper_create
+
+ONE_PLACE = Decimal("0.1")
+
+
+class AttemptError(ServiceError):
+    """A refused start, answer or submit. ``code`` tells a page what to do: "taken_over" (another
+    device has the attempt), "expired" (past the deadline, now graded), "closed" (not open)."""
+
+    def __init__(self, message: str, *, code: str = "invalid", field: str = "") -> None:
+        super().__init__(message, field=field)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    allowed: bool
+    reason: str
+    attempts_used: int
+    attempts_left: int | None  # None: no limit
+    open_attempt: Attempt | None
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def exam_visible_to(worker: Any, exam: Exam) -> bool:
+    """A published exam open to all, or assigned to this worker."""
+    if exam.status != Exam.Status.PUBLISHED:
+        return False
+    return exam.open_to_all or ExamAssignment.objects.filter(exam=exam, worker=worker).exists()
+
+
+def override_of(worker: Any, exam: Exam) -> ExamOverride | None:
+    return ExamOverride.objects.filter(exam=exam, worker=worker).first()
+
+
+def exam_eligibility(*, worker: Any, exam: Exam, now: datetime | None = None) -> Eligibility:
+    now = _now(now)
+    counted = Attempt.objects.filter(exam=exam, worker=worker, mode=AttemptMode.EXAM).exclude(status=Attempt.Status.READY)
+    used = counted.count()
+    open_attempt = counted.filter(status=Attempt.Status.OPEN).first()
+    override = override_of(worker, exam)
+    allowed_total = exam.attempts_allowed + (override.extra_attempts if override else 0) if exam.attempts_allowed else None
+    left = None if allowed_total is None else max(0, allowed_total - used)
+
+    def answer(ok: bool, reason: str = "") -> Eligibility:
+        return Eligibility(ok, reason, used, left, open_attempt)
+
+    if not exam_visible_to(worker, exam):
+        return answer(False, _("这场考试没有安排给您"))
+    if open_attempt is not None and not open_attempt.is_expired(now):
+        return answer(True)
+    if now < exam.opens_at:
+        return answer(False, _("考试尚未开始，开始时间 %(at)s") % {"at": f"{timezone.localtime(exam.opens_at):%Y-%m-%d %H:%M}"})
+    if now >= exam.closes_at:
+        return answer(False, _("考试已结束"))
+    if left == 0:
+        return answer(False, _("已用完全部 %(count)s 次考试机会") % {"count": allowed_total})
+    if not worker.is_active:
+        return answer(False, _("您的账号已停用"))
+    return answer(True)
+
+
+def _deadline(exam: Exam | None, worker: Any, started: datetime, mode: str) -> datetime | None:
+    if exam is None or mode == AttemptMode.PRACTICE:
+        return None
+    override = override_of(worker, exam)
+    minutes = exam.time_limit_minutes + (override.extra_minutes if override else 0)
+    deadline = started + timedelta(minutes=minutes)
+    if mode == AttemptMode.EXAM:
+        # The window's end ends every attempt, except the time a worker was given on top.
+        extra = timedelta(minutes=override.extra_minutes) if override else timedelta(0)
+        deadline = min(deadline, exam.closes_at + extra)
+    return deadline
+
+
+def _claim_paper(exam: Exam, worker: Any) -> Attempt | None:
+    """A paper drawn ahead: this worker's own, else one from the pool (rows other starts hold are
+    skipped, so a surge of starts does not queue on one row)."""
+    ready = Attempt.objects.filter(exam=exam, status=Attempt.Status.READY, mode=AttemptMode.EXAM,
+                                   blueprint_version=exam.blueprint_version)
+    own = ready.filter(worker=worker).select_for_update(skip_locked=True).first()
+    if own is not None:
+        return own
+    return ready.filter(worker__isnull=True).select_for_update(skip_locked=True).order_by("pk").first()
+
+
+def _lock_worker(worker: Any) -> None:
+    # One start at a time per worker: a double tap must not open two attempts.
+    from orgs.models import Worker
+
+    Worker.objects.select_for_update().filter(pk=worker.pk).values_list("pk", flat=True).first()
+
+
+def attempt_start(*, worker: Any, exam: Exam, now: datetime | None = None) -> Attempt:
+    """Start (or resume) this worker's exam attempt: the open one if there is one, else a paper
+    drawn ahead, else one drawn now."""
+    now = _now(now)
+    with transaction.atomic():
+        _lock_worker(worker)
+        eligibility = exam_eligibility(worker=worker, exam=exam, now=now)
+        if eligibility.open_attempt is not None:
+            if not eligibility.open_attempt.is_expired(now):
+                return eligibility.open_attempt
+            attempt_grade(attempt_id=eligibility.open_attempt.pk, by_deadline=True, now=now)
+            eligibility = exam_eligibility(worker=worker, exam=exam, now=now)
+        if not eligibility.allowed:
+            raise AttemptError(eligibility.reason, code="closed")
+        attempt = _claim_paper(exam, worker)
+        if attempt is None:
+            attempt = paper_create(exam, worker=worker)
+        attempt.worker = worker
+        attempt.employer_id = worker.employer_id
+        attempt.status = Attempt.Status.OPEN
+        attempt.number = eligibility.attempts_used + 1
+        attempt.started_at = now
+        attempt.deadline = _deadline(exam, worker, now, AttemptMode.EXAM)
+        attempt.save(update_fields=["worker", "employer", "status", "number", "started_at", "deadline"])
+    _schedule_deadline(attempt)
+    return attempt
+
+
+def mock_start(*, worker: Any, exam: Exam, now: datetime | None = None) -> Attempt:
+    """模拟考试: a fresh paper from the exam's blueprint, timed like the exam, counting for nothing."""
+    now = _now(now)
+    if not exam_visible_to(worker, exam):
+        raise AttemptError(_("这场考试没有安排给您"), code="closed")
+    attempt = paper_create(exam, worker=worker, mode=AttemptMode.MOCK)
+    attempt.status = Attempt.Status.OPEN
+    attempt.started_at = now
+    attempt.deadline = _deadline(exam, worker, now, AttemptMode.MOCK)
+    attempt.save(update_fields=["status", "started_at", "deadline"])
+    _schedule_deadline(attempt)
+    return attempt
+
+
+def _schedule_deadline(attempt: Attempt) -> None:
+    """Grade at the deadline even if nobody submits; the beat sweep is the safety net."""
+    if attempt.deadline is None:
+        return
+    from exams.tasks import attempt_grade_due_task
+
+    eta = attempt.deadline + timedelta(seconds=settings.EXAM_GRACE_SECONDS + 1)
+    transaction.on_commit(lambda: attempt_grade_due_task.apply_async(args=[attempt.pk], eta=eta))
+
+
+def attempt_open(*, attempt: Attempt, now: datetime | None = None) -> str:
+    """A device opens the attempt: it becomes the one device that may answer (the previous one is
+    told on its next save). Returns the new device token. An expired attempt is graded instead."""
+    now = _now(now)
+    if attempt.status == Attempt.Status.OPEN and attempt.is_expired(now):
+        attempt_grade(attempt_id=attempt.pk, by_deadline=True, now=now)
+        raise AttemptError(_("考试时间已到，系统已自动交卷"), code="expired")
+    if attempt.status != Attempt.Status.OPEN:
+        raise AttemptError(_("这份答卷已经交卷"), code="graded")
+    token = secrets.token_hex(16)
+    Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.OPEN).update(device_token=token, device_since=now)
+    attempt.device_token, attempt.device_since = token, now
+    return token
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """Practice only: whether the answer was right, the key and the explanation."""
+
+    is_correct: bool
+    answer: str
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Saved:
+    position: int
+    response: str
+    flagged: bool
+    answered: int
+    remaining_seconds: int | None
+    feedback: Feedback | None = None
+
+
+def response_normalise(version: QuestionVersion | Any, raw: Any) -> str:
+    """The worker's choice as sorted letters of the version's own options ("" clears it)."""
+    if raw is None:
+        return ""
+    if isinstance(raw, list | tuple):
+        raw = "".join(str(part) for part in raw)
+    if not isinstance(raw, str) or len(raw) > 16:
+        raise AttemptError(_("答案格式不对"), field="response")
+    letters = sorted(set(raw.strip().upper()))
+    allowed = OPTION_LETTERS[: len(version.options)]
+    if any(letter not in allowed for letter in letters):
+        raise AttemptError(_("答案里有本题没有的选项"), field="response")
+    if version.kind in (QuestionKind.SINGLE, QuestionKind.TRUE_FALSE) and len(letters) > 1:
+        raise AttemptError(_("这道题只能选一个答案"), field="response")
+    return "".join(letters)
+
+
+def remaining_seconds(attempt: Attempt, now: datetime | None = None) -> int | None:
+    if attempt.deadline is None:
+        return None
+    return max(0, int((attempt.deadline - _now(now)).total_seconds()))
+
+
+def answer_save(*, attempt: Attempt, device_token: str, position: Any, response: Any = None,
+                flagged: Any = None, now: datetime | None = None) -> Saved:
+    """Save one answer (and/or its flag) as it is chosen. Refused for another device, after the
+    deadline's grace (the attempt is then graded), for a position not on this paper, or a value
+    that is not a choice of this question."""
+    now = _now(now)
+    if attempt.status != Attempt.Status.OPEN:
+        raise AttemptError(_("这份答卷已经交卷，不能再修改答案"), code="graded")
+    if attempt.is_expired(now):
+        attempt_grade(attempt_id=attempt.pk, by_deadline=True, now=now)
+        raise AttemptError(_("考试时间已到，系统已自动交卷；此前保存的答案都已计分"), code="expired")
+    if not device_token or not secrets.compare_digest(str(device_token), attempt.device_token or ""):
+        raise AttemptError(_("这份答卷已在另一台设备上打开，本页面不再保存答案"), code="taken_over")
+    try:
+        number = int(position)
+    except (TypeError, ValueError):
+        raise AttemptError(_("题号不对"), field="position") from None
+    item = AttemptItem.objects.select_related("version").filter(attempt=attempt, position=number).first()
+    if item is None:
+        raise AttemptError(_("这份试卷没有第 %(position)s 题") % {"position": number}, field="position")
+    changes: dict[str, Any] = {}
+    feedback = None
+    if response is not None:
+        value = response_normalise(item.version, response)
+        if attempt.mode == AttemptMode.PRACTICE:
+            if item.answered_at is not None:
+                # The key was shown with the first answer; a second choice would only copy it.
+                raise AttemptError(_("这道题已经作答"), code="answered", field="response")
+            if not value:
+                raise AttemptError(_("请选择答案"), field="response")
+            correct = value == item.version.answer
+            changes.update(is_correct=correct, points=item.points_possible if correct else Decimal("0"))
+            feedback = Feedback(correct, item.version.answer, item.version.explanation)
+        changes.update(response=value, answered_at=now if value else None)
+    if flagged is not None:
+        changes["flagged"] = bool(flagged) and str(flagged).lower() not in {"0", "false", ""}
+    if changes:
+        # Conditional on the attempt still being open on this device: a takeover or a submit that
+        # committed since the checks above wins.
+        updated = AttemptItem.objects.filter(
+            pk=item.pk, attempt__status=Attempt.Status.OPEN, attempt__device_token=attempt.device_token
+        ).update(**changes)
+        if not updated:
+            raise AttemptError(_("答卷状态已变化，请刷新页面"), code="stale")
+        for name, value in changes.items():
+            setattr(item, name, value)
+    if feedback is not None:
+        _wrong_book_record(attempt.worker_id, item.version.question_id, feedback.is_correct, now)
+    answered = AttemptItem.objects.filter(attempt=attempt).exclude(response="").count()
+    return Saved(number, item.response, item.flagged, answered, remaining_seconds(attempt, now), feedback)
+
+
+def _wrong_book_record(worker_id: int | None, question_id: int, correct: bool, now: datetime) -> None:
+    if worker_id is None:
+        return
+    if correct:
+        WrongAnswer.objects.filter(worker_id=worker_id, question_id=question_id, cleared_at__isnull=True).update(cleared_at=now)
+        return
+    updated = WrongAnswer.objects.filter(worker_id=worker_id, question_id=question_id).update(
+        times_wrong=F("times_wrong") + 1, last_wrong_at=now, cleared_at=None)
+    if not updated:
+        WrongAnswer.objects.get_or_create(worker_id=worker_id, question_id=question_id, defaults={"last_wrong_at": now})
+
+
+def item_points(item: AttemptItem, *, partial_credit: bool) -> tuple[bool, Decimal]:
+    """Right or wrong, and the points. Multiple choice is all-or-nothing unless the exam gives
+    partial credit: then a choice with no wrong option earns its share of the correct ones."""
+    key, response = item.version.answer, item.response
+    if response == key:
+        return True, item.points_possible
+    if partial_credit and item.version.kind == QuestionKind.MULTIPLE and response and set(response) <= set(key):
+        share = Decimal(len(response)) / Decimal(len(key))
+        return False, (item.points_possible * share).quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
+    return False, Decimal("0")
+
+
+def attempt_submit(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
+    """The worker hands the paper in. Idempotent: a graded attempt is returned as it is."""
+    return attempt_grade(attempt_id=attempt.pk, by_deadline=False, now=now)
+
+
+def attempt_grade(*, attempt_id: int, by_deadline: bool, now: datetime | None = None) -> Attempt:
+    now = _now(now)
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update(of=("self",)).select_related("exam").get(pk=attempt_id)
+        if attempt.status != Attempt.Status.OPEN:
+            return attempt
+        exam = attempt.exam
+        partial = bool(exam and exam.partial_credit)
+        items = list(AttemptItem.objects.filter(attempt=attempt).select_related("version"))
+        for item in items:
+            item.is_correct, item.points = item_points(item, partial_credit=partial)
+        AttemptItem.objects.bulk_update(items, ["is_correct", "points"])
+        score = sum((item.points or Decimal("0") for item in items), Decimal("0"))
+        attempt.score = score
+        attempt.percent = float(score / attempt.max_score * 100) if attempt.max_score else 0.0
+        attempt.passed = attempt.percent >= (exam.pass_percent if exam else settings.EXAM_PASS_PERCENT)
+        attempt.status = Attempt.Status.GRADED
+        attempt.graded_at = now
+        attempt.submitted_by_deadline = by_deadline
+        attempt.save(update_fields=["score", "percent", "passed", "status", "graded_at", "submitted_by_deadline"])
+        if attempt.mode == AttemptMode.MOCK:
+            for item in items:
+                if item.response or item.is_correct is False:
+                    _wrong_book_record(attempt.worker_id, item.version.question_id, bool(item.is_correct), now)
+        if attempt.mode == AttemptMode.EXAM:
+            from exams.services.results import attempt_graded
+
+            attempt_graded(attempt)
+    return attempt
+
+
+def attempts_grade_expired(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Beat: grade open attempts past their deadline and grace that nobody submitted."""
+    now = _now(now)
+    cutoff = now - timedelta(seconds=settings.EXAM_GRACE_SECONDS)
+    ids = list(Attempt.objects.filter(status=Attempt.Status.OPEN, deadline__lt=cutoff).values_list("pk", flat=True)[:limit])
+    for attempt_id in ids:
+        attempt_grade(attempt_id=attempt_id, by_deadline=True, now=now)
+    return len(ids)
+
+
+def attempt_grade_if_due(*, attempt_id: int, now: datetime | None = None) -> bool:
+    """The task scheduled for the deadline: grade only if the attempt is really past it (an
+    override may have moved it, and an eager task runs at once)."""
+    attempt = Attempt.objects.filter(pk=attempt_id).first()
+    if attempt is None or attempt.status != Attempt.Status.OPEN or not attempt.is_expired(now):
+        return False
+    attempt_grade(attempt_id=attempt_id, by_deadline=True, now=now)
+    return True

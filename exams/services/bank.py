@@ -1,0 +1,239 @@
+"""The question bank: checking a question, saving it, and freezing each change into a version.
+
+Every write to a question goes through ``question_save`` (the admin, both importers, the demo), so
+a question is checked the same way wherever it comes from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.audit import audit
+from core.errors import ServiceError
+from core.text import clean_text, fold
+from exams.models import OPTION_LETTERS, Category, Question, QuestionKind, QuestionVersion
+
+TRUE_FALSE_OPTIONS = ("正确", "错误")
+# What people type for true / false in a bank file or the admin.
+TRUE_WORDS = {"对", "正确", "是", "√", "✓", "T", "TRUE", "Y", "A"}
+FALSE_WORDS = {"错", "错误", "否", "×", "✗", "X", "F", "FALSE", "N", "B"}
+MAX_OPTIONS = len(OPTION_LETTERS)
+CONTENT_FIELDS = ("kind", "stem", "image_id", "options", "answer", "explanation")
+
+
+class BankError(ServiceError):
+    pass
+
+
+@dataclass
+class QuestionData:
+    """A question as it arrives from a form or a file, before it is checked."""
+
+    kind: str
+    stem: str
+    options: list[str]
+    answer: str
+    explanation: str = ""
+    category_path: str = ""
+    difficulty: int = 3
+    dimension_code: str = ""
+    hazard_class_code: str = ""
+    hazard_factor_id: int | None = None
+    audience_codes: list[str] = field(default_factory=list)
+    image_id: int | None = None
+    is_active: bool = True
+
+
+def answer_normalise(kind: str, raw: str) -> str:
+    """The answer as sorted option letters ("ABD"); true/false becomes A (正确) or B (错误).
+    Raises BankError naming what is wrong with it."""
+    text = fold(raw or "").upper().replace(",", "").replace("，", "").replace(" ", "").replace("、", "")
+    if not text:
+        raise BankError(_("答案为空"), field="answer")
+    if kind == QuestionKind.TRUE_FALSE:
+        if text in TRUE_WORDS:
+            return "A"
+        if text in FALSE_WORDS:
+            return "B"
+        raise BankError(_("判断题的答案应为 对 或 错，而不是 %(value)s") % {"value": raw}, field="answer")
+    letters = sorted(set(text))
+    bad = [letter for letter in letters if letter not in OPTION_LETTERS]
+    if bad:
+        raise BankError(_("答案 %(value)s 含有不是选项字母的字符") % {"value": raw}, field="answer")
+    return "".join(letters)
+
+
+def options_clean(kind: str, options: list[str]) -> list[str]:
+    if kind == QuestionKind.TRUE_FALSE:
+        return list(TRUE_FALSE_OPTIONS)
+    values = [clean_text(option or "").strip() for option in options]
+    while values and not values[-1]:
+        values.pop()
+    if "" in values:
+        letter = OPTION_LETTERS[values.index("")]
+        raise BankError(_("选项%(letter)s为空，但后面还有选项") % {"letter": letter}, field="options")
+    if len(values) < 2:
+        raise BankError(_("至少需要 2 个选项"), field="options")
+    if len(values) > MAX_OPTIONS:
+        raise BankError(_("最多 8 个选项（A–H）"), field="options")
+    folded = [fold(value) for value in values]
+    if len(set(folded)) != len(folded):
+        raise BankError(_("有两个选项的内容相同"), field="options")
+    return values
+
+
+def question_check(data: QuestionData) -> tuple[str, list[str], str]:
+    """Check kind, stem, options and answer together; returns (stem, options, answer) cleaned."""
+    if data.kind not in QuestionKind.values:
+        raise BankError(_("不认识的题型 %(kind)s（可用：单选题、多选题、判断题）") % {"kind": data.kind}, field="kind")
+    stem = clean_text(data.stem or "").strip()
+    if not stem:
+        raise BankError(_("题干为空"), field="stem")
+    options = options_clean(data.kind, data.options)
+    answer = answer_normalise(data.kind, data.answer)
+    outside = [letter for letter in answer if OPTION_LETTERS.index(letter) >= len(options)]
+    if outside:
+        raise BankError(
+            _("答案 %(answer)s 不在选项中（本题只有 A–%(last)s）") % {"answer": answer, "last": OPTION_LETTERS[len(options) - 1]},
+            field="answer",
+        )
+    if data.kind == QuestionKind.SINGLE and len(answer) != 1:
+        raise BankError(_("单选题只能有一个答案，而这里是 %(answer)s") % {"answer": answer}, field="answer")
+    if data.kind == QuestionKind.MULTIPLE and len(answer) < 2:
+        raise BankError(_("多选题至少有两个正确答案；只有一个答案请改为单选题"), field="answer")
+    if not 1 <= int(data.difficulty) <= 5:
+        raise BankError(_("难度应为 1–5 的整数"), field="difficulty")
+    return stem, options, answer
+
+
+def question_fingerprint(stem: str, options: list[str]) -> str:
+    """Same stem and the same set of options, whatever the order or spacing, is the same question."""
+    normal = "\u241f".join([fold(stem).replace(" ", "")] + sorted(fold(option).replace(" ", "") for option in options))
+    return hashlib.sha256(normal.encode()).hexdigest()
+
+
+def category_for_path(path: str, *, create: bool) -> Category | None:
+    """The category at ``path`` (its parents made too when ``create``); None for an empty path."""
+    parts = [part.strip() for part in clean_text(path or "").replace("\\", "/").split("/") if part.strip()]
+    if not parts:
+        return None
+    if any(len(part) > 60 for part in parts):
+        raise BankError(_("分类名称过长（每级最多 60 字）"), field="category")
+    full = "/".join(parts)
+    existing = Category.objects.filter(path=full).first()
+    if existing or not create:
+        if existing is None:
+            raise BankError(_("没有分类“%(path)s”") % {"path": full}, field="category")
+        return existing
+    category = None
+    for depth in range(1, len(parts) + 1):
+        category, _created = Category.objects.get_or_create(
+            path="/".join(parts[:depth]), defaults={"name": parts[depth - 1], "depth": depth})
+    return category
+
+
+def _resolve_terms(data: QuestionData) -> dict[str, Any]:
+    from orgs.models import Audience, HazardClass, HazardFactor, LiteracyDimension
+
+    values: dict[str, Any] = {"dimension": None, "hazard_class": None, "hazard_factor": None, "audiences": []}
+    if data.dimension_code:
+        values["dimension"] = LiteracyDimension.objects.filter(code=data.dimension_code).first()
+        if values["dimension"] is None:
+            raise BankError(_("没有素养维度 %(code)s") % {"code": data.dimension_code}, field="dimension")
+    if data.hazard_factor_id:
+        values["hazard_factor"] = HazardFactor.objects.filter(pk=data.hazard_factor_id).select_related("hazard_class").first()
+        if values["hazard_factor"] is None:
+            raise BankError(_("没有这个危害因素"), field="hazard_factor")
+        values["hazard_class"] = values["hazard_factor"].hazard_class
+    if data.hazard_class_code:
+        hazard_class = HazardClass.objects.filter(code=data.hazard_class_code).first()
+        if hazard_class is None:
+            raise BankError(_("没有危害因素类别 %(code)s") % {"code": data.hazard_class_code}, field="hazard_class")
+        if values["hazard_factor"] is not None and values["hazard_factor"].hazard_class_id != hazard_class.pk:
+            raise BankError(_("危害因素不属于所选类别"), field="hazard_factor")
+        values["hazard_class"] = hazard_class
+    if data.audience_codes:
+        audiences = list(Audience.objects.filter(code__in=data.audience_codes))
+        missing = set(data.audience_codes) - {audience.code for audience in audiences}
+        if missing:
+            raise BankError(_("没有适用对象 %(codes)s") % {"codes": "、".join(sorted(missing))}, field="audiences")
+        values["audiences"] = audiences
+    return values
+
+
+def duplicate_of(fingerprint: str, *, exclude_pk: int | None = None) -> Question | None:
+    queryset = Question.objects.filter(fingerprint=fingerprint)
+    if exclude_pk:
+        queryset = queryset.exclude(pk=exclude_pk)
+    return queryset.first()
+
+
+@transaction.atomic
+def question_save(*, actor: Any, data: QuestionData, question: Question | None = None,
+                  create_category: bool = False, audit_action: bool = True) -> Question:
+    """Create a question, or change one; a change of content makes a new version, a change of tags
+    or the active flag does not (they never alter what a worker saw or how it was graded)."""
+    stem, options, answer = question_check(data)
+    fingerprint = question_fingerprint(stem, options)
+    duplicate = duplicate_of(fingerprint, exclude_pk=question.pk if question else None)
+    if duplicate is not None:
+        raise BankError(_("与已有试题重复：%(stem)s") % {"stem": duplicate.stem[:40]}, field="stem")
+    category = category_for_path(data.category_path, create=create_category)
+    terms = _resolve_terms(data)
+    creating = question is None
+    if question is None:
+        question = Question(created_by=actor if getattr(actor, "pk", None) else None)
+    question.kind = data.kind
+    question.stem = stem
+    question.image_id = data.image_id
+    for index, letter in enumerate(OPTION_LETTERS):
+        setattr(question, f"option_{letter.lower()}", options[index] if index < len(options) else "")
+    question.answer = answer
+    question.explanation = clean_text(data.explanation or "").strip()
+    question.category = category
+    question.difficulty = int(data.difficulty)
+    question.dimension = terms["dimension"]
+    question.hazard_class = terms["hazard_class"]
+    question.hazard_factor = terms["hazard_factor"]
+    question.is_active = data.is_active
+    question.fingerprint = fingerprint
+    question.save()
+    question.audiences.set(terms["audiences"])
+    version = question.current_version
+    content = {"kind": question.kind, "stem": stem, "image_id": question.image_id, "options": options,
+               "answer": answer, "explanation": question.explanation}
+    if version is None or any(getattr(version, name) != content[name] for name in CONTENT_FIELDS):
+        number = (version.number if version else 0) + 1
+        version = QuestionVersion.objects.create(question=question, number=number, created_by=question.created_by
+                                                 if creating else (actor if getattr(actor, "pk", None) else None),
+                                                 **content)
+        question.current_version = version
+        question.save(update_fields=["current_version"])
+    if audit_action:
+        audit(actor, "exams.question.create" if creating else "exams.question.edit", question,
+              data={"version": version.number})
+    return question
+
+
+def question_data_from(question: Question) -> QuestionData:
+    """The question's present content as QuestionData (for an edit that changes one thing)."""
+    return QuestionData(
+        kind=question.kind, stem=question.stem, options=question.options, answer=question.answer,
+        explanation=question.explanation, category_path=question.category.path if question.category else "",
+        difficulty=question.difficulty, dimension_code=question.dimension_id or "",
+        hazard_class_code=question.hazard_class_id or "", hazard_factor_id=question.hazard_factor_id,
+        audience_codes=[audience.code for audience in question.audiences.all()], image_id=question.image_id,
+        is_active=question.is_active,
+    )
+
+
+def question_set_active(*, actor: Any, question: Question, active: bool) -> Question:
+    question.is_active = active
+    question.save(update_fields=["is_active", "updated_at"])
+    audit(actor, "exams.question.edit", question, data={"active": active})
+    return question
