@@ -281,6 +281,9 @@ class ExamAssignment(models.Model):
         verbose_name = _("考试安排")
         verbose_name_plural = pgettext_lazy("plural", "考试安排")
 
+    def __str__(self) -> str:
+        return f"{self.exam_id} → {self.worker_id}"
+
 
 class ExamOverride(models.Model):
     """One worker's exception (Moodle's user override): extra minutes and extra attempts, given by
@@ -300,6 +303,9 @@ class ExamOverride(models.Model):
         constraints = [models.UniqueConstraint(fields=["exam", "worker"], name="exam_override_unique")]
         verbose_name = _("个人考试设置")
         verbose_name_plural = pgettext_lazy("plural", "个人考试设置")
+
+    def __str__(self) -> str:
+        return f"{self.exam_id} / {self.worker_id}: +{self.extra_minutes}"
 
 
 class AttemptMode(models.TextChoices):
@@ -406,6 +412,9 @@ class WrongAnswer(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["worker", "question"], name="wrong_answer_unique")]
         indexes = [models.Index(fields=["worker", "cleared_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ✗ {self.question_id}"
 
 
 class Certificate(Job):

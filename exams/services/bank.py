@@ -113,7 +113,7 @@ def question_check(data: QuestionData) -> tuple[str, list[str], str]:
 
 def question_fingerprint(stem: str, options: list[str]) -> str:
     """Same stem and the same set of options, whatever the order or spacing, is the same question."""
-    normal = "\u241f".join([fold(stem).replace(" ", "")] + sorted(fold(option).replace(" ", "") for option in options))
+    normal = "\u241f".join([fold(stem).replace(" ", ""), *sorted(fold(option).replace(" ", "") for option in options)])
     return hashlib.sha256(normal.encode()).hexdigest()
 
 
