@@ -21,15 +21,19 @@ class ExamsConfig(AppConfig):
 
     def ready(self) -> None:
         from core.audit import register_audit_action
+        from core.demo import register_seeder
         from core.jobs import JobKind, JobStep, register_job_kind
         from core.models import JobStatus
+        from core.nextsteps import register_navigation, register_next_steps
+        from exams import nextsteps
+        from exams.demo import seed_demo
         from exams.models import Certificate, ExamJob, ResultsExport
 
         for action, label in AUDIT_ACTIONS.items():
             register_audit_action(action, label)
         register_job_kind(JobKind(
             name="exam-job", model=ExamJob, failed_status=JobStatus.FAILED,
-            steps=(JobStep(JobStatus.QUEUED, JobStatus.RUNNING, "exams.tasks.exam_papers_prepare"),),
+            steps=(JobStep(JobStatus.QUEUED, JobStatus.RUNNING, "exams.tasks.exam_job"),),
         ))
         register_job_kind(JobKind(
             name="certificate", model=Certificate, failed_status=JobStatus.FAILED, progress_needs_write=False,
@@ -39,3 +43,6 @@ class ExamsConfig(AppConfig):
             name="exam-results", model=ResultsExport, failed_status=JobStatus.FAILED,
             steps=(JobStep(JobStatus.QUEUED, JobStatus.RUNNING, "exams.tasks.results_export"),),
         ))
+        register_seeder("exams", seed_demo, order=30)
+        register_next_steps("exams", nextsteps.next_steps)
+        register_navigation("exams", nextsteps.navigation)

@@ -17,3 +17,7 @@ def verify_form(request: HttpRequest, *args: object, **kwargs: object) -> HttpRe
 
 def verify(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
     raise Http404
+
+
+def certificate_revoke(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    raise Http404

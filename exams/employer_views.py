@@ -21,7 +21,3 @@ def exam_overrides(request: HttpRequest, *args: object, **kwargs: object) -> Htt
 
 def results_export(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
     raise Http404
-
-
-def certificate_revoke(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404

@@ -5,13 +5,6 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(name="exams.tasks.exam_papers_prepare", acks_late=True)
-def exam_papers_prepare_task(job_id: int) -> int:
-    from exams.services.papers import papers_prepare
-
-    return papers_prepare(job_id=job_id)
-
-
 @shared_task(name="exams.tasks.exam_papers_due")
 def exam_papers_due_task() -> int:
     from exams.services.papers import papers_due
@@ -38,3 +31,17 @@ def certificate_render_task(certificate_id: int) -> bool:
     from exams.services.certificates import certificate_render
 
     return certificate_render(certificate_id=certificate_id)
+
+
+@shared_task(name="exams.tasks.exam_job", acks_late=True)
+def exam_job_task(job_id: int) -> int:
+    from exams.services.jobs import exam_job_run
+
+    return exam_job_run(job_id=job_id)
+
+
+@shared_task(name="exams.tasks.results_export", acks_late=True)
+def results_export_task(export_id: int) -> bool:
+    from exams.services.results_export import results_export_run
+
+    return results_export_run(export_id=export_id)

@@ -32,6 +32,6 @@ urlpatterns = [
     path("employer/<str:code>/exams/<str:exam_code>/overrides/", employer_views.exam_overrides,
          name="employer_overrides"),
     path("employer/<str:code>/exam-results/export/", employer_views.results_export, name="employer_results_export"),
-    path("employer/<str:code>/certificates/<str:verification>/revoke/", employer_views.certificate_revoke,
+    path("employer/<str:code>/certificates/<str:verification>/revoke/", certificate_views.certificate_revoke,
          name="certificate_revoke"),
 ]

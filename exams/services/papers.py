@@ -73,10 +73,11 @@ def rule_questions(rule: BlueprintRule | dict[str, Any]) -> QuerySet[Question]:
     for name in ("dimension", "hazard_class"):
         if get(name) is not None:
             queryset = queryset.filter(**{name: get(name)})
-    if get("kind"):
-        queryset = queryset.filter(kind=get("kind"))
-    if get("difficulty"):
-        queryset = queryset.filter(difficulty=get("difficulty"))
+    kind, difficulty = get("kind"), get("difficulty")
+    if kind:
+        queryset = queryset.filter(kind=str(kind))
+    if difficulty:
+        queryset = queryset.filter(difficulty=int(difficulty))
     return queryset
 
 
@@ -88,7 +89,7 @@ def _candidates(rule: BlueprintRule) -> list[Candidate]:
 def rule_label(rule: BlueprintRule) -> str:
     parts = [str(part) for part in (rule.category, rule.dimension, rule.hazard_class) if part is not None]
     if rule.kind:
-        parts.append(QuestionKind(rule.kind).label)
+        parts.append(str(QuestionKind(rule.kind).label))
     if rule.difficulty:
         parts.append(_("难度%(level)s") % {"level": rule.difficulty})
     return " · ".join(parts) or _("全部试题")
@@ -198,14 +199,14 @@ def papers_wanted(exam: Exam) -> tuple[list[Any], int]:
 
 def papers_prepare_start(*, exam: Exam, actor: Any = None) -> ExamJob | None:
     """Queue drawing papers ahead for one exam, unless such a job is already waiting or running."""
-    from exams.tasks import exam_papers_prepare_task
+    from exams.tasks import exam_job_task
 
     with transaction.atomic():
         if ExamJob.objects.filter(exam=exam, kind=ExamJob.Kind.PAPERS,
                                   status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).select_for_update().exists():
             return None
         job = ExamJob.objects.create(exam=exam, kind=ExamJob.Kind.PAPERS, created_by=actor)
-        transaction.on_commit(lambda: exam_papers_prepare_task.delay(job.pk))
+        transaction.on_commit(lambda: exam_job_task.delay(job.pk))
     return job
 
 
