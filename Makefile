@@ -31,11 +31,15 @@ lint: install
 # The whole suite on PostgreSQL + Redis, then the same suite on SQLite (the embedded default).
 test: lint test-postgres test-sqlite
 
+# One test database per xdist worker (pytest-django suffixes its name); see tests/conftest.py for
+# the tests that must share a worker.
+XDIST ?= -n auto --dist loadgroup
+
 test-postgres: install
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(XDIST)
 
 test-sqlite: install
-	TEST_DATABASE=sqlite $(VENV)/bin/pytest -m "not celery_worker and not browser and not bench" -p no:cacheprovider
+	TEST_DATABASE=sqlite $(VENV)/bin/pytest $(XDIST) -m "not celery_worker and not browser and not bench" -p no:cacheprovider
 
 bench: install
 	@echo "wrk gives steadier HTTP figures: apt-get install -y wrk (optional)"

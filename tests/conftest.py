@@ -100,3 +100,15 @@ def personas(db: None) -> Personas:
     EmployerAdmin.objects.create(user=outsider, employer=other_employer)
     return Personas(employer, other_employer, worker, other_worker, worker.user, employer_admin, evaluator,
                     editor, reviewer, superuser, outsider)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``make test`` runs ``-n auto --dist loadgroup``), tests that share a
+    resource outside the per-worker test database run on one worker: the real Celery workers share
+    one Redis broker database (their fixture flushes it), the benchmark smoke tests one PostgreSQL
+    database of their own."""
+    for item in items:
+        if item.get_closest_marker("celery_worker"):
+            item.add_marker(pytest.mark.xdist_group("celery"))
+        elif item.get_closest_marker("bench"):
+            item.add_marker(pytest.mark.xdist_group("bench"))
