@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import home_requests, kb_article_requests, kb_search, roster_import
+from bench import certificates, exam_campaign, exam_surge, home_requests, kb_article_requests, kb_search, roster_import
 from bench.common import (
     RESULTS_DIR,
     BenchError,
@@ -37,6 +37,10 @@ BENCHMARKS: dict[str, tuple[Callable[..., Row], str]] = {
     home_requests.NAME: (home_requests.run, home_requests.GOAL),
     kb_article_requests.NAME: (kb_article_requests.run, kb_article_requests.GOAL),
     kb_search.NAME: (kb_search.run, kb_search.GOAL),
+    exam_campaign.NAME: (exam_campaign.run, exam_campaign.GOAL),
+    exam_campaign.ANSWER_NAME: (exam_campaign.run_answer_save, exam_campaign.ANSWER_GOAL),
+    exam_surge.NAME: (exam_surge.run, exam_surge.GOAL),
+    certificates.NAME: (certificates.run, certificates.GOAL),
 }
 
 

@@ -10,6 +10,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from cms import api as cms_api
 from cms import views as cms_views
 from core import job_views
+from exams import api as exams_api
 from orgs import api as orgs_api
 from orgs import views as orgs_views
 from orgs.forms import PhoneLoginForm
@@ -20,6 +21,10 @@ api_patterns = [
     path("regions/", orgs_api.RegionList.as_view(), name="api-regions"),
     path("employers/<str:code>/workers/", orgs_api.EmployerWorkerList.as_view(), name="api-employer-workers"),
     path("articles/", cms_api.ArticleList.as_view(), name="api-articles"),
+    path("me/exams/", exams_api.MyExamList.as_view(), name="api-my-exams"),
+    path("me/exam-attempts/", exams_api.MyAttemptList.as_view(), name="api-my-exam-attempts"),
+    path("employers/<str:code>/exam-results/", exams_api.EmployerResultList.as_view(), name="api-employer-exam-results"),
+    path("certificates/<str:verification>/", exams_api.CertificateCheck.as_view(), name="api-certificate-check"),
 ]
 
 urlpatterns = [

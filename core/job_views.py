@@ -16,6 +16,6 @@ def job_progress(request: HttpRequest, kind: str, code: str) -> JsonResponse:
         raise Http404
     job = request_scope(request).owned_or_404(job_type.model._default_manager.all(), write=job_type.progress_needs_write,
                                               code=code).obj
-    return JsonResponse({"status": job.status, "label": str(job.get_status_display()), "percent": job.progress_percent,
+    return JsonResponse({"status": job.status, "label": job.status_label, "percent": job.progress_percent,
                          "done": job.progress_done, "total": job.progress_total, "running": job.is_running,
                          "message": job.message})

@@ -74,6 +74,17 @@ class Job(models.Model):
         return self.status in {JobStatus.QUEUED, JobStatus.RUNNING}
 
     @property
+    def status_label(self) -> str:
+        """The status for people: a kind's own states where it declares them, else JobStatus's."""
+        display = getattr(self, "get_status_display", None)
+        if display is not None:
+            return str(display())
+        try:
+            return str(JobStatus(self.status).label)
+        except ValueError:
+            return self.status
+
+    @property
     def progress_percent(self) -> int:
         if not self.progress_total:
             return 0

@@ -1,15 +1,57 @@
-"""The exams app's part of the home page and the header (being built, issue 8)."""
+"""The exams app's part of the home page and the header: for a worker, the exams to sit (an
+attempt under way first, then the nearest deadline), practice, and a 考试 link."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from core.nextsteps import NavItem, NextSteps
+from core.nextsteps import NavItem, NextStep, NextSteps
+from core.scope import request_scope
+
+# After the worker's own record (orgs: 10, 20), before the rosters an admin keeps (30).
+EXAM_ORDER = 15
+PRACTICE_ORDER = 60
 
 
 def next_steps(request: HttpRequest, result: NextSteps) -> None:
-    return None
+    scope = request_scope(request)
+    if not scope.has("worker"):
+        return
+    from exams import selectors
+    from exams.models import Question
+
+    worker = selectors.current_worker(request)
+    if worker is None:
+        return
+    cards = [card for card in selectors.worker_exams(worker) if card.to_sit]
+    for card in cards:
+        url = reverse("exams:exam", args=[card.exam.code])
+        if card.state == selectors.ExamState.IN_PROGRESS:
+            result.steps.append(NextStep(card.exam.title, _("您有一份答卷正在作答，请尽快完成。"), url, _("继续作答"),
+                                         order=EXAM_ORDER))
+            continue
+        deadline = f"{timezone.localtime(card.deadline):%Y-%m-%d %H:%M}"
+        if card.eligibility.attempts_left is None:
+            text = _("请在 %(deadline)s 前参加考试。") % {"deadline": deadline}
+        else:
+            text = _("请在 %(deadline)s 前参加考试，还可参加 %(count)s 次。") % {
+                "deadline": deadline, "count": card.eligibility.attempts_left}
+        result.steps.append(NextStep(card.exam.title, text, url, _("去考试"), order=EXAM_ORDER))
+    if cards:
+        # The home page would otherwise say there is nothing to do right under an exam to sit.
+        result.empty_message = ""
+    if Question.objects.filter(is_active=True, current_version__isnull=False).exists():
+        wrong = selectors.wrong_book_count(worker)
+        text = _("顺序练习、随机练习，即时看到答案和解析。")
+        if wrong:
+            text += " " + _("错题本里有 %(count)s 道题待重做。") % {"count": wrong}
+        result.steps.append(NextStep(_("练习题库"), text, reverse("exams:practice"), _("去练习"), order=PRACTICE_ORDER))
 
 
 def navigation(request: HttpRequest) -> list[NavItem]:
-    return []
+    if not request_scope(request).has("worker"):
+        return []
+    return [NavItem(_("考试"), reverse("exams:home"), order=30)]

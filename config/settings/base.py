@@ -259,6 +259,16 @@ EXAM_PASS_PERCENT = env_int("EXAM_PASS_PERCENT", 60)
 EXAM_GRACE_SECONDS = env_int("EXAM_GRACE_SECONDS", 30)
 # Papers drawn ahead when a window opens: one per assigned worker plus this many for open exams.
 EXAM_PAPERS_AHEAD = env_int("EXAM_PAPERS_AHEAD", 200)
+# Largest bank file (xlsx or Moodle XML) the import takes.
+EXAM_BANK_MAX_UPLOAD_BYTES = env_int("EXAM_BANK_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
+# A results workbook with more rows than this is written in the background (a job with a progress bar).
+EXAM_RESULTS_BACKGROUND_ROWS = env_int("EXAM_RESULTS_BACKGROUND_ROWS", 2000)
+# Certificates (docs/certificates.md): the font files they are drawn in (.ttf, .otf or .ttc with
+# Chinese glyphs; empty: the Noto CJK files are looked for, e.g. Debian's fonts-noto-cjk), and how
+# many unknown codes one address may try on the public verify page in an hour.
+CERTIFICATE_FONT = env_str("CERTIFICATE_FONT", "")
+CERTIFICATE_FONT_BOLD = env_str("CERTIFICATE_FONT_BOLD", "")
+CERTIFICATE_VERIFY_UNKNOWN_PER_HOUR = env_int("CERTIFICATE_VERIFY_UNKNOWN_PER_HOUR", 30)
 
 LOGGING = {
     "version": 1,

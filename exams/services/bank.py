@@ -7,7 +7,8 @@ a question is checked the same way wherever it comes from.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import transaction
@@ -237,3 +238,107 @@ def question_set_active(*, actor: Any, question: Question, active: bool) -> Ques
     question.save(update_fields=["is_active", "updated_at"])
     audit(actor, "exams.question.edit", question, data={"active": active})
     return question
+
+
+# --- Helpers for the bank files (exams.services.bank_files): additive, the functions above are unchanged. ---
+
+def question_problems(data: QuestionData) -> list[BankError]:
+    """Every problem of a question's content rather than the first: a bank file names all of a
+    row's problems at once. ``question_check`` stops at the first one and checks the stem before
+    the options and the answer, so after a stem problem the rest is checked with a stand-in stem."""
+    try:
+        question_check(data)
+    except BankError as error:
+        problems = [error]
+        if error.field == "stem":
+            try:
+                question_check(replace(data, stem="-"))
+            except BankError as more:
+                problems.append(more)
+        return problems
+    return []
+
+
+_TERM_SEPARATORS = re.compile(r"[、,，;；|\s]+")
+
+
+def _term_index(pairs: Any) -> dict[str, str]:
+    """Folded code and folded name → code, so 素养维度 may be written ``law`` or 职业健康法律知识."""
+    index: dict[str, str] = {}
+    for code, name in pairs:
+        index[fold(code).lower()] = code
+        index[fold(name)] = code
+    return index
+
+
+class TermNames:
+    """The catalogue terms a bank file may name — by code or by name, hazard factors also by one of
+    their aliases — read once per file (the catalogues are small), so a long file costs no query per row."""
+
+    def __init__(self) -> None:
+        from orgs.models import Audience, HazardClass, HazardFactor, LiteracyDimension
+
+        self.dimensions = _term_index(LiteracyDimension.objects.values_list("code", "name"))
+        self.hazard_classes = _term_index(HazardClass.objects.values_list("code", "name"))
+        self.audiences = _term_index(Audience.objects.values_list("code", "name"))
+        self.dimension_names = list(LiteracyDimension.objects.values_list("name", flat=True))
+        self.hazard_class_names = list(HazardClass.objects.values_list("name", flat=True))
+        self.audience_names = list(Audience.objects.values_list("name", flat=True))
+        factors = list(HazardFactor.objects.values_list("pk", "name", "aliases", "hazard_class_id"))
+        # Names first: an alias never hides another factor's own name.
+        self.factors: dict[str, tuple[int, str]] = {fold(name): (pk, class_code) for pk, name, _aliases, class_code in factors}
+        for pk, _name, aliases, class_code in factors:
+            for alias in aliases.split("|"):
+                if alias.strip():
+                    self.factors.setdefault(fold(alias), (pk, class_code))
+
+    @staticmethod
+    def _find(index: dict[str, str], value: str) -> str | None:
+        folded = fold(value)
+        return index.get(folded) or index.get(folded.lower())
+
+    def dimension(self, value: str) -> str:
+        """The code of 素养维度 ``value`` ("" for an empty cell)."""
+        if not clean_text(value):
+            return ""
+        code = self._find(self.dimensions, value)
+        if code is None:
+            raise BankError(_("没有素养维度“%(value)s”（可填：%(names)s）")
+                            % {"value": clean_text(value), "names": "、".join(self.dimension_names)}, field="dimension")
+        return code
+
+    def hazard_class(self, value: str) -> str:
+        if not clean_text(value):
+            return ""
+        code = self._find(self.hazard_classes, value)
+        if code is None:
+            raise BankError(_("没有危害因素类别“%(value)s”（可填：%(names)s）")
+                            % {"value": clean_text(value), "names": "、".join(self.hazard_class_names)},
+                            field="hazard_class")
+        return code
+
+    def hazard_factor(self, value: str) -> tuple[int, str] | None:
+        """(id, hazard class code) of the factor named ``value`` by its catalogue name or an alias."""
+        if not clean_text(value):
+            return None
+        found = self.factors.get(fold(value))
+        if found is None:
+            raise BankError(_("《职业病危害因素分类目录》中没有“%(value)s”") % {"value": clean_text(value)},
+                            field="hazard_factor")
+        return found
+
+    def audience_list(self, value: str) -> list[str]:
+        """Codes of the audiences in ``value``, separated by 、 or a comma."""
+        words = [word for word in _TERM_SEPARATORS.split(clean_text(value)) if word]
+        codes: list[str] = []
+        unknown: list[str] = []
+        for word in words:
+            code = self._find(self.audiences, word)
+            if code is None:
+                unknown.append(word)
+            elif code not in codes:
+                codes.append(code)
+        if unknown:
+            raise BankError(_("没有适用对象“%(value)s”（可填：%(names)s）")
+                            % {"value": "、".join(unknown), "names": "、".join(self.audience_names)}, field="audiences")
+        return codes

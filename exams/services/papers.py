@@ -253,5 +253,5 @@ def papers_due(now: Any = None) -> int:
 def papers_discard_stale(exam: Exam) -> int:
     """Papers drawn under an older blueprint and never started: drop them (open attempts keep theirs)."""
     stale = Attempt.objects.filter(exam=exam, status=Attempt.Status.READY).exclude(blueprint_version=exam.blueprint_version)
-    count, _detail = stale.delete()
-    return count
+    _total, detail = stale.delete()
+    return detail.get("exams.Attempt", 0)

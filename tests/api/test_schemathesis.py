@@ -55,9 +55,14 @@ OPERATIONS = [
     ("GET", "/api/v1/regions/"),
     ("GET", "/api/v1/employers/{code}/workers/"),
     ("GET", "/api/v1/articles/"),
+    ("GET", "/api/v1/me/exams/"),
+    ("GET", "/api/v1/me/exam-attempts/"),
+    ("GET", "/api/v1/employers/{code}/exam-results/"),
+    ("GET", "/api/v1/certificates/{verification}/"),
 ]
-# Negative cases need a parameter to make invalid; these routes take none.
-WITHOUT_PARAMETERS = {"/api/v1/me/", "/api/v1/hazards/"}
+# Negative cases need a parameter to make invalid; these routes take none (the certificate check
+# answers every string: one that cannot be a code is "unknown").
+WITHOUT_PARAMETERS = {"/api/v1/me/", "/api/v1/hazards/", "/api/v1/certificates/{verification}/"}
 RUNS = [
     pytest.param(persona, method, path, mode, id=f"{persona or 'anonymous'}-{method} {path}-{mode}")
     for persona in PERSONAS
@@ -102,6 +107,13 @@ def content(personas: Personas, make_article: ArticleMaker) -> Personas:
     make_article("噪声与听力保护", body="接触噪声的岗位要戴耳塞。", hazards=("physical",), factors=("噪声",),
                  dimensions=("protection_skills",), audiences=("worker",), tags=("耳塞",), cover=_small_cover())
     make_article("还在写的草稿", publish=False)
+    from tests.exams.helpers import make_bank, make_exam
+    from tests.exams.test_results_export import sit
+
+    make_bank(12)
+    exam = make_exam(workers=[personas.worker], attempts=3)
+    sit(personas.worker, exam, right=0)
+    sit(personas.worker, exam)
     return personas
 
 
@@ -125,11 +137,19 @@ def test_the_api_keeps_to_its_schema(api_schema: BaseSchema, content: Personas, 
                                      path: str, mode: GenerationMode) -> None:
     operation = api_schema[path][method]
     strategy = operation.as_strategy(generation_mode=mode)
-    if operation.path_parameters:
+    if operation.path_parameters and path.startswith("/api/v1/employers/"):
         # A generated employer code never exists: also ask for the persona's own employer and another.
         known = [operation.as_strategy(generation_mode=mode, path_parameters={"code": employer.code})
                  for employer in (content.employer, content.other_employer)]
         strategy = st.one_of(strategy, *known)
+    elif operation.path_parameters:
+        # A real certificate's code, and one well formed that no certificate has.
+        from exams.models import Certificate
+
+        codes = [Certificate.objects.get().verification, "ABCDEFGHJKLM"]
+        strategy = st.one_of(strategy, *[operation.as_strategy(generation_mode=mode,
+                                                               path_parameters={"verification": code})
+                                         for code in codes])
     cookies = _session_cookies(content, persona)
 
     @hypothesis_settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
@@ -151,7 +171,8 @@ def test_hostile_values_are_answered_as_documented(api_schema: BaseSchema, conte
     cookies = _session_cookies(content, persona)
     for method, path in OPERATIONS:
         operation = api_schema[path][method]
-        known = {"code": content.employer.code} if operation.path_parameters else {}
+        known = ({"code": content.employer.code} if path.startswith("/api/v1/employers/")
+                 else {"verification": "ABCDEFGHJKLM"}) if operation.path_parameters else {}
         names = [("path", parameter.name) for parameter in operation.path_parameters]
         names += [("query", parameter.name) for parameter in operation.query]
         for location, name in names:

@@ -177,7 +177,7 @@ def test_a_mock_counts_for_nothing(personas):
     assert exam_eligibility(worker=personas.worker, exam=exam).attempts_left == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_submits_grade_once(personas):
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")

@@ -1,0 +1,228 @@
+"""A worker on a 360 px phone: practises with instant feedback, sits an exam and passes it (a
+reload mid-way keeps the saved answers), loses the connection without losing an answer, and is
+told when another device takes the attempt over."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from exams.models import Attempt, AttemptMode, Exam, QuestionKind
+from tests.browser.conftest import assert_no_horizontal_scroll
+from tests.conftest import PASSWORD, Personas
+from tests.exams.helpers import answer_key, make_bank, make_exam
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def log_in(page: Any, live_server: Any) -> None:
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("手机号或用户名").fill("13800000001")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(live_server.url + "/")
+
+
+def height(locator: Any) -> float:
+    box = locator.bounding_box()
+    assert box is not None
+    return float(box["height"])
+
+
+def choose(page: Any, position: int, letters: str) -> None:
+    """Tap the options of the version letters ``letters`` on the question shown."""
+    section = page.locator(f"#q{position}")
+    assert "current" in (section.get_attribute("class") or "")
+    for letter in letters:
+        section.locator(f"label.option:has(input[value='{letter}'])").click()
+
+
+def wait_saved(page: Any, attempt: Attempt) -> None:
+    page.wait_for_function(f"!localStorage.getItem('exams:attempt:{attempt.code}')")
+    assert page.get_by_test_id("save-status").inner_text() == "已保存"
+
+
+def current_attempt(mode: str) -> Attempt:
+    return Attempt.objects.filter(mode=mode).exclude(status=Attempt.Status.READY).latest("created_at")
+
+
+def start_exam(page: Any, live_server: Any, exam: Exam) -> Attempt:
+    page.goto(live_server.url + "/exams/")
+    page.get_by_test_id("exam-list").get_by_role("link", name=exam.title).click()
+    assert height(page.get_by_test_id("start")) >= 44
+    assert_no_horizontal_scroll(page)
+    page.get_by_test_id("start").click()
+    page.wait_for_url("**/exams/attempts/*/")
+    return current_attempt(AttemptMode.EXAM)
+
+
+def test_it_practises_with_feedback_at_once(live_server: Any, personas: Personas, phone_page: Any) -> None:
+    make_bank(12)
+    page = phone_page
+    log_in(page, live_server)
+    page.get_by_role("link", name="考试", exact=True).click()
+    page.get_by_test_id("practice-link").click()
+    assert_no_horizontal_scroll(page)
+    page.get_by_label("每组题数").select_option("5")
+    page.get_by_test_id("practice-start").click()
+    page.wait_for_url("**/exams/attempts/*/")
+    attempt = current_attempt(AttemptMode.PRACTICE)
+    items = {item.position: item for item in attempt.items.select_related("version")}
+    assert_no_horizontal_scroll(page)
+    assert page.get_by_test_id("timer").count() == 0
+
+    # A right answer, then a wrong one: the verdict, the key and the explanation appear at once.
+    for position, right in ((1, True), (2, False)):
+        item = items[position]
+        letters = item.version.answer if right else next(
+            letter for letter in "AB" if letter != item.version.answer[0])
+        choose(page, position, letters)
+        if item.version.kind == QuestionKind.MULTIPLE:
+            page.locator(f"#q{position} [data-confirm-answer]").click()
+        feedback = page.locator(f"#q{position} [data-testid=feedback]")
+        feedback.wait_for(state="visible")
+        assert ("回答正确" if right else "回答错误") in feedback.inner_text()
+        assert item.version.explanation in feedback.inner_text()
+        assert page.locator(f"#q{position} input").first.is_disabled()
+        assert_no_horizontal_scroll(page)
+        page.locator(f"#q{position} [data-next]").click()
+
+    # Big, thumb-sized controls; the large-text mode is remembered.
+    assert height(page.locator("#q3 label.option").first) >= 44
+    assert height(page.get_by_test_id("navigator").get_by_role("button").first) >= 44
+    assert height(page.locator("#q3 [data-next]")) >= 44
+    # 朗读 uses the phone's own speech synthesis, in Chinese.
+    page.evaluate("() => { window.spoken = []; speechSynthesis.speak = u => window.spoken.push([u.lang, u.text]); }")
+    page.locator("#q3 [data-speak]").click()
+    lang, text = page.evaluate("window.spoken[0]")
+    assert lang == "zh-CN" and items[3].version.stem in text and items[3].version.options[0] in text
+    assert height(page.locator("#q3 [data-speak]")) >= 44
+    page.get_by_test_id("large-text").click()
+    page.reload()
+    assert "large-text" in (page.locator("html").get_attribute("class") or "")
+    assert page.locator("#q1 [data-testid=feedback]").is_visible()  # the answered ones keep theirs
+    assert_no_horizontal_scroll(page)
+    page.get_by_test_id("large-text").click()
+
+    page.get_by_test_id("submit").click()
+    assert "还有 3 题未作答" in page.get_by_test_id("confirm-panel").inner_text()
+    page.get_by_test_id("confirm-submit").click()
+    page.wait_for_url("**/result/")
+    assert page.get_by_text("答对 1 / 5 题").is_visible()
+    assert_no_horizontal_scroll(page)
+
+
+def test_it_sits_an_exam_survives_a_reload_and_passes(live_server: Any, personas: Personas, phone_page: Any) -> None:
+    make_bank(12)
+    exam = make_exam(workers=[personas.worker], questions=6, certifies=True)
+    page = phone_page
+    log_in(page, live_server)
+    step = page.get_by_test_id("next-steps")
+    assert step.get_by_text(exam.title).is_visible()
+    attempt = start_exam(page, live_server, exam)
+    key = answer_key(attempt)
+    assert_no_horizontal_scroll(page)
+    timer = page.get_by_test_id("timer").inner_text()
+    assert timer.startswith(("30:", "29:"))
+
+    for position in (1, 2, 3):
+        choose(page, position, key[position])
+        wait_saved(page, attempt)
+        page.locator(f"#q{position} [data-next]").click()
+    page.locator("#q4 [data-flag]").click()
+    wait_saved(page, attempt)
+
+    page.reload()
+    attempt.refresh_from_db()
+    for position in (1, 2, 3):
+        for letter in key[position]:
+            assert page.locator(f"#q{position} input[value='{letter}']").is_checked()
+        assert "is-answered" in (page.locator(f"[data-goto='{position}']").get_attribute("class") or "")
+    assert "is-flagged" in (page.locator("[data-goto='4']").get_attribute("class") or "")
+    assert "is-answered" not in (page.locator("[data-goto='4']").get_attribute("class") or "")
+
+    for position in (4, 5, 6):
+        page.locator(f"[data-goto='{position}']").click()
+        choose(page, position, key[position])
+        wait_saved(page, attempt)
+    assert_no_horizontal_scroll(page)
+
+    page.get_by_test_id("submit").click()
+    assert "全部题目都已作答" in page.get_by_test_id("confirm-panel").inner_text()
+    page.get_by_test_id("confirm-submit").click()
+    page.wait_for_url(f"**/exams/attempts/{attempt.code}/result/")
+    assert page.get_by_test_id("verdict").inner_text().startswith("合格")
+    assert page.get_by_test_id("certificate-link").is_visible()
+    assert height(page.get_by_test_id("certificate-link")) >= 44
+    assert_no_horizontal_scroll(page)
+    attempt.refresh_from_db()
+    assert attempt.passed and attempt.percent == 100.0
+
+
+def test_an_answer_chosen_offline_is_sent_when_the_connection_returns(live_server: Any, personas: Personas,
+                                                                       phone_page: Any) -> None:
+    make_bank(12)
+    exam = make_exam(workers=[personas.worker], questions=6)
+    page = phone_page
+    log_in(page, live_server)
+    attempt = start_exam(page, live_server, exam)
+    key = answer_key(attempt)
+
+    page.context.set_offline(True)
+    choose(page, 1, key[1])
+    status = page.get_by_test_id("save-status")
+    page.wait_for_function("document.querySelector('[data-save-status]').textContent.indexOf('未保存') === 0")
+    assert status.inner_text() == "未保存，网络恢复后自动提交"
+    assert page.evaluate(f"localStorage.getItem('exams:attempt:{attempt.code}')")
+    assert attempt.items.get(position=1).response == ""
+
+    page.context.set_offline(False)
+    page.wait_for_function("document.querySelector('[data-save-status]').textContent === '已保存'", timeout=25_000)
+    assert attempt.items.get(position=1).response == key[1]
+    assert not page.evaluate(f"localStorage.getItem('exams:attempt:{attempt.code}')")
+
+
+def test_the_first_device_is_told_when_another_takes_over(live_server: Any, personas: Personas,
+                                                         phone_page: Any) -> None:
+    make_bank(12)
+    exam = make_exam(workers=[personas.worker], questions=6)
+    page = phone_page
+    log_in(page, live_server)
+    attempt = start_exam(page, live_server, exam)
+    other = page.context.new_page()
+    # A browser without speech synthesis shows no 朗读 button.
+    other.add_init_script("Object.defineProperty(window, 'speechSynthesis', {value: undefined});")
+    other.goto(page.url)
+    assert other.locator("#q1 [data-speak]").is_hidden()
+    choose(page, 1, "A")
+    alert = page.get_by_test_id("alert")
+    alert.wait_for(state="visible")
+    assert "另一台设备" in alert.inner_text()
+    assert page.locator("#q1 input").first.is_disabled()
+    assert_no_horizontal_scroll(page)
+    # Taking it back is a reload: this page becomes the one device again.
+    alert.get_by_role("button", name="在本设备继续作答").click()
+    page.wait_for_load_state()
+    # The answer this page could not save was kept on the phone and is sent now.
+    wait_saved(page, attempt)
+    assert attempt.items.get(position=1).response == "A"
+    other.close()
+
+
+def test_at_zero_the_page_hands_the_paper_in(live_server: Any, personas: Personas, phone_page: Any) -> None:
+    make_bank(12)
+    exam = make_exam(workers=[personas.worker], questions=6, minutes=5)
+    page = phone_page
+    log_in(page, live_server)
+    attempt = start_exam(page, live_server, exam)
+    key = answer_key(attempt)
+    page.clock.install()
+    page.reload()
+    choose(page, 1, key[1])
+    wait_saved(page, attempt)
+    page.clock.fast_forward("05:01")
+    page.wait_for_url(f"**/exams/attempts/{attempt.code}/result/")
+    attempt.refresh_from_db()
+    assert attempt.is_graded and attempt.items.get(position=1).response == key[1]
+    assert_no_horizontal_scroll(page)
