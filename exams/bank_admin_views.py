@@ -22,7 +22,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import ServiceError
@@ -60,7 +60,7 @@ class BankUploadForm(forms.Form):
 class BankExportForm(forms.Form):
     format = forms.ChoiceField(label=gettext_lazy("格式"), initial="xlsx", widget=forms.RadioSelect, choices=(
         ("xlsx", gettext_lazy("Excel 题库模板格式（.xlsx，可再导入）")), ("moodle", gettext_lazy("Moodle XML（.xml）"))))
-    category = forms.ModelChoiceField(label=gettext_lazy("分类"), queryset=Category.objects.all(), required=False,
+    category = forms.ModelChoiceField(label=pgettext_lazy("question bank", "分类"), queryset=Category.objects.all(), required=False,
                                       empty_label=gettext_lazy("全部分类"), help_text=gettext_lazy("含下级分类"))
     active_only = forms.BooleanField(label=gettext_lazy("只导出启用的试题"), required=False)
 

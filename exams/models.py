@@ -43,7 +43,8 @@ class Category(models.Model):
     """A knowledge domain of the bank (分类), a tree written as a path: 法律法规/职业病防治法.
     Moodle's ``$course$/…`` category paths map onto it."""
 
-    path = models.CharField(_("分类"), max_length=200, unique=True, help_text=_("用 / 分隔上下级，例如 法律法规/职业病防治法"))
+    path = models.CharField(pgettext_lazy("question bank", "分类"), max_length=200, unique=True,
+                            help_text=_("用 / 分隔上下级，例如 法律法规/职业病防治法"))
     name = models.CharField(_("名称"), max_length=60, editable=False)
     depth = models.PositiveSmallIntegerField(default=1, editable=False)
 
@@ -79,7 +80,8 @@ class Question(models.Model):
     )
     explanation = models.TextField(_("解析"), blank=True)
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="questions", verbose_name=_("分类")
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="questions",
+        verbose_name=pgettext_lazy("question bank", "分类"),
     )
     hazard_class = models.ForeignKey(
         "orgs.HazardClass", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("危害因素类别")
@@ -177,7 +179,7 @@ class Exam(ClusterableModel):
 
     code = models.CharField(max_length=16, unique=True, default=new_public_code, editable=False)
     title = models.CharField(_("考试名称"), max_length=120)
-    description = models.TextField(_("说明"), blank=True)
+    description = models.TextField(pgettext_lazy("exam", "说明"), blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     audiences = models.ManyToManyField("orgs.Audience", blank=True, related_name="+", verbose_name=_("适用对象"))
     time_limit_minutes = models.PositiveSmallIntegerField(_("考试时长（分钟）"), default=60, validators=[MinValueValidator(1)])
@@ -241,7 +243,8 @@ class BlueprintRule(models.Model):
     dimension, hazard class, question type and difficulty, each optional."""
 
     exam = ParentalKey(Exam, on_delete=models.CASCADE, related_name="rules")
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("分类"))
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, null=True, blank=True,
+                                 verbose_name=pgettext_lazy("question bank", "分类"))
     dimension = models.ForeignKey(
         "orgs.LiteracyDimension", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("素养维度")
     )

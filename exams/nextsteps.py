@@ -3,6 +3,8 @@ attempt under way first, then the nearest deadline), practice, and a 考试 link
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -14,10 +16,12 @@ from core.scope import request_scope
 # After the worker's own record (orgs: 10, 20), before the rosters an admin keeps (30).
 EXAM_ORDER = 15
 PRACTICE_ORDER = 60
+EMPLOYER_ORDER = 35
 
 
 def next_steps(request: HttpRequest, result: NextSteps) -> None:
     scope = request_scope(request)
+    _employer_steps(scope, result)
     if not scope.has("worker"):
         return
     from exams import selectors
@@ -51,7 +55,30 @@ def next_steps(request: HttpRequest, result: NextSteps) -> None:
         result.steps.append(NextStep(_("练习题库"), text, reverse("exams:practice"), _("去练习"), order=PRACTICE_ORDER))
 
 
+def _employer_steps(scope: Any, result: NextSteps) -> None:
+    """For an employer admin: the exams of each employer, and how many of its workers still have to pass."""
+    if not scope.employer_ids:
+        return
+    from exams.models import Exam
+    from orgs.models import Employer
+
+    published = Exam.objects.filter(status=Exam.Status.PUBLISHED, closes_at__gt=timezone.now()).count()
+    for employer in Employer.objects.filter(pk__in=scope.employer_ids).only("code", "name"):
+        text = _("安排考试、给个别劳动者延长时间、查看和导出成绩；可安排的考试 %(count)s 场。") % {"count": published}
+        result.steps.append(NextStep(_("%(employer)s 的考试") % {"employer": employer.name}, text,
+                                     reverse("exams:employer_exams", args=[employer.code]), _("考试管理"),
+                                     order=EMPLOYER_ORDER))
+
+
 def navigation(request: HttpRequest) -> list[NavItem]:
-    if not request_scope(request).has("worker"):
-        return []
-    return [NavItem(_("考试"), reverse("exams:home"), order=30)]
+    scope = request_scope(request)
+    items = []
+    if scope.has("worker"):
+        items.append(NavItem(_("考试"), reverse("exams:home"), order=30))
+    if len(scope.employer_ids) == 1:
+        from orgs.models import Employer
+
+        code = Employer.objects.filter(pk__in=scope.employer_ids).values_list("code", flat=True).first()
+        if code:
+            items.append(NavItem(_("考试管理"), reverse("exams:employer_exams", args=[code]), order=25))
+    return items

@@ -12,6 +12,7 @@ archived, certificates revoked.
 from __future__ import annotations
 
 import contextlib
+import re
 from datetime import datetime
 from typing import Any
 
@@ -211,7 +212,7 @@ class QuestionViewSet(ModelViewSet):
                sort_key="discrimination"),
         Column("stats_responses", label=gettext_lazy("作答人次"), sort_key="stats_responses"),
         Column("flags", label=gettext_lazy("标记"), accessor=lambda q: "、".join(
-            str(analysis.FLAG_LABELS[flag]).split("：")[0] for flag in analysis.question_flags(q) if flag in analysis.POOR_FLAGS)),
+            re.split("：|: ", str(analysis.FLAG_LABELS[flag]))[0] for flag in analysis.question_flags(q) if flag in analysis.POOR_FLAGS)),
     ]
     filterset_class = QuestionFilterSet
     search_fields = ["stem"]

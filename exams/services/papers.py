@@ -91,7 +91,7 @@ def rule_label(rule: BlueprintRule) -> str:
     if rule.kind:
         parts.append(str(QuestionKind(rule.kind).label))
     if rule.difficulty:
-        parts.append(_("难度%(level)s") % {"level": rule.difficulty})
+        parts.append(_("难度 %(level)s") % {"level": rule.difficulty})
     return " · ".join(parts) or _("全部试题")
 
 

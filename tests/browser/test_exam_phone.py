@@ -5,10 +5,12 @@ told when another device takes the attempt over."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from exams.models import Attempt, AttemptMode, Exam, QuestionKind
+from exams.services.certificates import verify_url
 from tests.browser.conftest import assert_no_horizontal_scroll
 from tests.conftest import PASSWORD, Personas
 from tests.exams.helpers import answer_key, make_bank, make_exam
@@ -158,6 +160,18 @@ def test_it_sits_an_exam_survives_a_reload_and_passes(live_server: Any, personas
     assert_no_horizontal_scroll(page)
     attempt.refresh_from_db()
     assert attempt.passed and attempt.percent == 100.0
+
+    # The certificate (rendered on commit: Celery is eager in tests) and the address its QR code holds.
+    page.get_by_test_id("certificate-link").click()
+    page.get_by_test_id("certificate-state").wait_for()
+    certificate = attempt.certificate
+    certificate.refresh_from_db()
+    assert certificate.png, certificate.message
+    qr_address = verify_url(certificate.verification)
+    assert qr_address in page.content()
+    page.goto(live_server.url + urlsplit(qr_address).path)
+    assert page.get_by_test_id("verify-state").get_attribute("data-state") == "valid"
+    assert_no_horizontal_scroll(page)
 
 
 def test_an_answer_chosen_offline_is_sent_when_the_connection_returns(live_server: Any, personas: Personas,

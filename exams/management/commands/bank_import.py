@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.errors import ServiceError
 from exams.services import bank_files
@@ -87,7 +88,9 @@ class Command(BaseCommand):
         if message:
             raise CommandError(message)
         if errors:
-            raise CommandError(_("发现 %(count)s 处问题，未写入任何数据") % {"count": summary.get("error_count", len(errors))})
+            count = summary.get("error_count", len(errors))
+            raise CommandError(ngettext("发现 %(count)s 处问题，未写入任何数据", "发现 %(count)s 处问题，未写入任何数据", count)
+                               % {"count": count})
         new = "、".join(summary.get("new_categories", []))
         categories = _("，新建分类 %(names)s") % {"names": new} if new else ""
         if options["dry_run"]:
