@@ -25,7 +25,7 @@ lint: install
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 	env -u DATABASE_URL DJANGO_SETTINGS_MODULE=config.settings.dev $(PY) manage.py makemigrations --check --dry-run
-	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=check-deploy-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz \
+	DJANGO_SETTINGS_MODULE=config.settings.production BASE_URL=https://training.example.cn SECRET_KEY=check-deploy-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 # The whole suite on PostgreSQL + Redis, then the same suite on SQLite (the embedded default).

@@ -37,6 +37,15 @@ def clean_text(value: object) -> str:
     return strip_control(nfkc(value)).strip()
 
 
+def prose(value: object) -> str:
+    """Text people read (a question, an explanation): as written, full-width punctuation and all
+    (NFKC would turn ，？（） into ASCII), without control characters, trimmed. Compare such texts
+    with ``fold``."""
+    if value is None:
+        return ""
+    return strip_control(str(value)).strip()
+
+
 def ascii_int(value: object) -> int | None:
     """An integer written in ASCII digits, else None. ``str.isdigit`` also accepts ², ① and ᧚,
     which ``int()`` then refuses: parameters are checked here instead."""

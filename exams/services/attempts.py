@@ -164,6 +164,10 @@ def mock_start(*, worker: Any, exam: Exam, now: datetime | None = None) -> Attem
     now = _now(now)
     if not exam_visible_to(worker, exam):
         raise AttemptError(_("这场考试没有安排给您"), code="closed")
+    attempts_grade_expired_for(worker=worker, now=now)
+    open_mock = Attempt.objects.filter(exam=exam, worker=worker, mode=AttemptMode.MOCK, status=Attempt.Status.OPEN).first()
+    if open_mock is not None:
+        return open_mock
     attempt = paper_create(exam, worker=worker, mode=AttemptMode.MOCK)
     attempt.status = Attempt.Status.OPEN
     attempt.started_at = now
@@ -253,10 +257,7 @@ def answer_save(*, attempt: Attempt, device_token: str, position: Any, response:
         raise AttemptError(_("考试时间已到，系统已自动交卷；此前保存的答案都已计分"), code="expired")
     if not device_token or not secrets.compare_digest(str(device_token), attempt.device_token or ""):
         raise AttemptError(_("这份答卷已在另一台设备上打开，本页面不再保存答案"), code="taken_over")
-    try:
-        number = int(position)
-    except (TypeError, ValueError):
-        raise AttemptError(_("题号不对"), field="position") from None
+    number = _position(position)
     item = AttemptItem.objects.select_related("version").filter(attempt=attempt, position=number).first()
     if item is None:
         raise AttemptError(_("这份试卷没有第 %(position)s 题") % {"position": number}, field="position")
@@ -275,7 +276,7 @@ def answer_save(*, attempt: Attempt, device_token: str, position: Any, response:
             feedback = Feedback(correct, item.version.answer, item.version.explanation)
         changes.update(response=value, answered_at=now if value else None)
     if flagged is not None:
-        changes["flagged"] = bool(flagged) and str(flagged).lower() not in {"0", "false", ""}
+        changes["flagged"] = _flag(flagged)
     if changes:
         # Conditional on the attempt still being open on this device: a takeover or a submit that
         # committed since the checks above wins.
@@ -290,6 +291,31 @@ def answer_save(*, attempt: Attempt, device_token: str, position: Any, response:
         _wrong_book_record(attempt.worker_id, item.version.question_id, feedback.is_correct, now)
     answered = AttemptItem.objects.filter(attempt=attempt).exclude(response="").count()
     return Saved(number, item.response, item.flagged, answered, remaining_seconds(attempt, now), feedback)
+
+
+_TRUE = {"1", "true", "on", "yes"}
+_FALSE = {"0", "false", "off", "no", ""}
+
+
+def _position(value: Any) -> int:
+    """A question number as JSON or a form sends it: an integer, or its ASCII digits."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise AttemptError(_("题号应为整数"), field="position")
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 4:
+        raise AttemptError(_("题号应为整数"), field="position")
+    return int(text)
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if isinstance(value, int | str) else None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise AttemptError(_("标记应为 true 或 false"), field="flagged")
 
 
 def _wrong_book_record(worker_id: int | None, question_id: int, correct: bool, now: datetime) -> None:
@@ -338,7 +364,8 @@ def attempt_grade(*, attempt_id: int, by_deadline: bool, now: datetime | None = 
         attempt.percent = float(score / attempt.max_score * 100) if attempt.max_score else 0.0
         attempt.passed = attempt.percent >= (exam.pass_percent if exam else settings.EXAM_PASS_PERCENT)
         attempt.status = Attempt.Status.GRADED
-        attempt.graded_at = now
+        # Graded late by the sweep or on the next visit, it was still handed in at its deadline.
+        attempt.graded_at = min(now, attempt.deadline) if by_deadline and attempt.deadline else now
         attempt.submitted_by_deadline = by_deadline
         attempt.save(update_fields=["score", "percent", "passed", "status", "graded_at", "submitted_by_deadline"])
         if attempt.mode == AttemptMode.MOCK:
@@ -357,6 +384,18 @@ def attempts_grade_expired(*, now: datetime | None = None, limit: int = 500) -> 
     now = _now(now)
     cutoff = now - timedelta(seconds=settings.EXAM_GRACE_SECONDS)
     ids = list(Attempt.objects.filter(status=Attempt.Status.OPEN, deadline__lt=cutoff).values_list("pk", flat=True)[:limit])
+    for attempt_id in ids:
+        attempt_grade(attempt_id=attempt_id, by_deadline=True, now=now)
+    return len(ids)
+
+
+def attempts_grade_expired_for(*, worker: Any, now: datetime | None = None) -> int:
+    """Grade this worker's attempts whose time is up before a page lists them, so that a paper
+    nobody handed in never shows as still under way."""
+    now = _now(now)
+    cutoff = now - timedelta(seconds=settings.EXAM_GRACE_SECONDS)
+    ids = list(Attempt.objects.filter(worker=worker, status=Attempt.Status.OPEN, deadline__lt=cutoff)
+               .values_list("pk", flat=True))
     for attempt_id in ids:
         attempt_grade(attempt_id=attempt_id, by_deadline=True, now=now)
     return len(ids)

@@ -16,14 +16,17 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit
 from core.errors import ServiceError
-from core.text import clean_text, fold
+from core.text import clean_text, fold, prose
 from exams.models import OPTION_LETTERS, Category, Question, QuestionKind, QuestionVersion
 
 TRUE_FALSE_OPTIONS = ("正确", "错误")
 # What people type for true / false in a bank file or the admin.
 TRUE_WORDS = {"对", "正确", "是", "√", "✓", "T", "TRUE", "Y", "A"}
-FALSE_WORDS = {"错", "错误", "否", "×", "✗", "X", "F", "FALSE", "N", "B"}
+FALSE_WORDS = {"错", "错误", "否", "×", "✗", "F", "FALSE", "N", "B"}
 MAX_OPTIONS = len(OPTION_LETTERS)
+# A question is read on a phone, often aloud: longer than this is a text, not a question.
+MAX_STEM_LENGTH = 1000
+MAX_EXPLANATION_LENGTH = 3000
 CONTENT_FIELDS = ("kind", "stem", "image_id", "options", "answer", "explanation")
 
 
@@ -72,7 +75,7 @@ def answer_normalise(kind: str, raw: str) -> str:
 def options_clean(kind: str, options: list[str]) -> list[str]:
     if kind == QuestionKind.TRUE_FALSE:
         return list(TRUE_FALSE_OPTIONS)
-    values = [clean_text(option or "").strip() for option in options]
+    values = [prose(option or "") for option in options]
     while values and not values[-1]:
         values.pop()
     if "" in values:
@@ -92,9 +95,13 @@ def question_check(data: QuestionData) -> tuple[str, list[str], str]:
     """Check kind, stem, options and answer together; returns (stem, options, answer) cleaned."""
     if data.kind not in QuestionKind.values:
         raise BankError(_("不认识的题型 %(kind)s（可用：单选题、多选题、判断题）") % {"kind": data.kind}, field="kind")
-    stem = clean_text(data.stem or "").strip()
+    stem = prose(data.stem or "")
     if not stem:
         raise BankError(_("题干为空"), field="stem")
+    if len(stem) > MAX_STEM_LENGTH:
+        raise BankError(_("题干过长（最多 %(limit)s 字）") % {"limit": MAX_STEM_LENGTH}, field="stem")
+    if len(data.explanation or "") > MAX_EXPLANATION_LENGTH:
+        raise BankError(_("解析过长（最多 %(limit)s 字）") % {"limit": MAX_EXPLANATION_LENGTH}, field="explanation")
     options = options_clean(data.kind, data.options)
     answer = answer_normalise(data.kind, data.answer)
     outside = [letter for letter in answer if OPTION_LETTERS.index(letter) >= len(options)]
@@ -195,7 +202,7 @@ def question_save(*, actor: Any, data: QuestionData, question: Question | None =
     for index, letter in enumerate(OPTION_LETTERS):
         setattr(question, f"option_{letter.lower()}", options[index] if index < len(options) else "")
     question.answer = answer
-    question.explanation = clean_text(data.explanation or "").strip()
+    question.explanation = prose(data.explanation or "")
     question.category = category
     question.difficulty = int(data.difficulty)
     question.dimension = terms["dimension"]

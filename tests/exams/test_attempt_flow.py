@@ -198,3 +198,41 @@ def test_two_concurrent_submits_grade_once(personas):
     for thread in threads:
         thread.join()
     assert len({result.graded_at for result in results}) == 1
+
+
+def test_a_late_grade_keeps_the_deadline_as_hand_in_time(personas):
+    make_bank(12)
+    exam = make_exam(workers=[personas.worker], minutes=10)
+    attempt = attempt_start(worker=personas.worker, exam=exam)
+    attempts_grade_expired(now=timezone.now() + dt.timedelta(hours=2))
+    attempt.refresh_from_db()
+    assert attempt.graded_at == attempt.deadline
+
+
+def test_a_second_mock_resumes_the_open_one(personas):
+    make_bank(12)
+    exam = make_exam(workers=[personas.worker])
+    first = mock_start(worker=personas.worker, exam=exam)
+    assert mock_start(worker=personas.worker, exam=exam).pk == first.pk
+
+
+@pytest.mark.parametrize("position", [1.5, True, "1.5", "一", "", None, "99999"])
+def test_positions_are_whole_numbers(personas, position):
+    make_bank(12)
+    exam = make_exam(workers=[personas.worker])
+    attempt = attempt_start(worker=personas.worker, exam=exam)
+    token = attempt_open(attempt=attempt)
+    with pytest.raises(AttemptError) as refused:
+        answer_save(attempt=attempt, device_token=token, position=position, response="A")
+    assert refused.value.field == "position"
+
+
+@pytest.mark.parametrize(("flag", "expected"), [(True, True), ("true", True), ("0", False), (False, False)])
+def test_flags_are_booleans(personas, flag, expected):
+    make_bank(12)
+    exam = make_exam(workers=[personas.worker])
+    attempt = attempt_start(worker=personas.worker, exam=exam)
+    token = attempt_open(attempt=attempt)
+    assert answer_save(attempt=attempt, device_token=token, position=1, flagged=flag).flagged is expected
+    with pytest.raises(AttemptError):
+        answer_save(attempt=attempt, device_token=token, position=1, flagged="maybe")
