@@ -52,6 +52,8 @@ from urllib.parse import urlencode, urlsplit
 EMPLOYER_NAME = "考试基准单位"
 EMPLOYER_BODY = "EXAMBENCH"  # the credit code's 9-character body; no I, O, S, V or Z in it
 EMPLOYER_REGION = "320303"
+# 丰县: no demo employer is there, and the certificates benchmark numbers its workers in 320303.
+ID_REGION = "320321"
 USERNAME_PREFIX = "exambench"
 PHONE_PREFIX = "197"  # the demo draws 135…187 and roster_import 199
 SESSION_PREFIX = "bexam"  # session keys are 32 characters of [a-z0-9]
@@ -110,6 +112,7 @@ def _workers(employer: Any, wanted: int) -> int:
     from orgs.idnumbers import id_number_make
     from orgs.models import User, Worker
 
+    _renumber(employer)
     have = Worker.objects.filter(employer=employer).count()
     if have >= wanted:
         return 0
@@ -121,7 +124,7 @@ def _workers(employer: Any, wanted: int) -> int:
     index = 0
     while len(fresh) < wanted - have:
         # Birth dates a day apart and 1,000 sequence numbers each: unique, valid GB 11643 numbers.
-        id_number = id_number_make(EMPLOYER_REGION, dt.date(1970, 1, 1) + dt.timedelta(days=index // 1000), index % 1000)
+        id_number = id_number_make(ID_REGION, dt.date(1970, 1, 1) + dt.timedelta(days=index // 1000), index % 1000)
         if id_number not in taken and f"{USERNAME_PREFIX}{index:05d}" not in usernames:
             fresh.append((index, id_number))
         index += 1
@@ -136,6 +139,27 @@ def _workers(employer: Any, wanted: int) -> int:
                        phone=f"{PHONE_PREFIX}{number:08d}")
                 for user, (number, id_number) in zip(users, chunk, strict=True)])
     return len(fresh)
+
+
+def _renumber(employer: Any) -> None:
+    """Bench workers made before ID_REGION carry numbers of 320303, where the certificates benchmark
+    numbers its own from the same dates: move them, so that neither benchmark's insert collides."""
+    from orgs.idnumbers import id_number_make
+    from orgs.models import Worker
+
+    stale = list(Worker.objects.filter(employer=employer).exclude(id_number__startswith=ID_REGION).order_by("pk"))
+    if not stale:
+        return
+    taken = set(Worker.objects.values_list("id_number", flat=True))
+    index = 0
+    for worker in stale:
+        while True:
+            number = id_number_make(ID_REGION, dt.date(1970, 1, 1) + dt.timedelta(days=index // 1000), index % 1000)
+            index += 1
+            if number not in taken:
+                break
+        worker.id_number = number
+    Worker.objects.bulk_update(stale, ["id_number"], batch_size=CHUNK)
 
 
 def _bank() -> int:

@@ -37,7 +37,9 @@ class ConsentForm(forms.Form):
 
 
 class RevokeForm(forms.Form):
+    # The service's own words for a missing reason, said once, instead of the generic "必需字段".
     reason = forms.CharField(label=gettext_lazy("撤销原因"), max_length=REASON_MAX,
+                             error_messages={"required": gettext_lazy("请填写撤销原因")},
                              widget=forms.Textarea(attrs={"rows": 3}),
                              help_text=gettext_lazy("例如：考试由他人代考；持证人会在站内消息中看到原因，验证页不显示原因"))
 
@@ -162,7 +164,7 @@ def certificate_revoke(request: HttpRequest, code: str, verification: str) -> Ht
     """The admins of the certificate's employer (and superusers) revoke it with a reason."""
     employer = employer_or_404(request, code, write=True).obj
     certificate: Certificate = request_scope(request).owned_or_404(
-        Certificate.objects.filter(employer=employer).select_related("revoked_by"), write=True,
+        Certificate.objects.filter(employer=employer).select_related("revoked_by", "exam"), write=True,
         verification=verification).obj
     form = RevokeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

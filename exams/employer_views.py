@@ -12,6 +12,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,7 +26,7 @@ from core.exports import XLSX
 from core.models import JobStatus
 from core.pagination import ParamPageLinks, page_of
 from core.scope import Owned, request_scope
-from core.text import safe_parameter
+from core.text import ascii_int, safe_parameter
 from exams.models import Exam, ExamAssignment, ExamOverride, ResultsExport
 from exams.services import assignments
 from exams.services import results_export as results
@@ -39,7 +41,11 @@ PICK_PAGE_SIZE = 50
 
 def _employer(request: HttpRequest, code: str) -> Owned:
     # Results are exam records of named people (PIPL art. 28): the roster's write reach, not its read.
-    return employer_or_404(request, code, write=True)
+    try:
+        return employer_or_404(request, code, write=True)
+    except PermissionDenied:
+        # The roster's 403 says a read-only role may look but not change; here it may not look either.
+        raise PermissionDenied(_("考试安排和成绩只有本单位管理员可以查看。")) from None
 
 
 def _code(value: str) -> str:
@@ -90,8 +96,27 @@ def _due_at(raw: str, exam: Exam) -> dt.datetime | None:
             day = None
     if day is None:
         raise assignments.AssignmentError(_("截止日期的格式应为 年-月-日，例如 2025-06-30"), field="due_at")
-    end_of_day = timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
-    return min(end_of_day, exam.closes_at)
+    return assignments.assignment_due_at(exam=exam, day=day)
+
+
+def _pick_page(candidates: Any, raw: str) -> tuple[Page, str]:
+    """The page of the hand-picked list: a page past the end shows the last one (and says so), a
+    page number that is not one shows the first; the form is never a dead end."""
+    raw = safe_parameter(raw, 12).strip()
+    page = Paginator(candidates, PICK_PAGE_SIZE).get_page(ascii_int(raw) or 1)
+    asked = ascii_int(raw)
+    note = ""
+    if raw and asked != page.number:
+        note = _("没有第 %(asked)s 页，显示的是第 %(shown)s 页") % {"asked": raw, "shown": page.number}
+    return page, note
+
+
+def _picked(employer: Any, codes: list[str]) -> list[Worker]:
+    """The employer's active workers among the ticked codes, kept from page to page; the service
+    checks every code again when the form is sent."""
+    codes = list(dict.fromkeys(_code(code) for code in codes if _code(code)))[:assignments.MAX_PICKED]
+    return list(Worker.objects.filter(employer=employer, code__in=codes, is_active=True).only("pk", "code", "name")
+                .order_by("name", "pk"))
 
 
 def _unassign(request: HttpRequest, owned: Owned, exam: Exam) -> HttpResponse:
@@ -117,7 +142,10 @@ def exam_assign(request: HttpRequest, code: str, exam_code: str) -> HttpResponse
     error = ""
     chosen: dict[str, list[str]] = {name: request.POST.getlist(name) for name in
                                     ("post_role", "department", "hazard", "worker")}
-    if request.method == "POST":
+    # "goto" is the list's search and paging: they resend the whole form, so what was ticked on
+    # one page is still ticked on the next, and nothing is assigned until the admin says so.
+    navigating = request.method == "POST" and "goto" in request.POST
+    if request.method == "POST" and not navigating:
         try:
             outcome = assignments.exam_assign(
                 actor=request.user, employer=employer, exam=exam, post_roles=chosen["post_role"],
@@ -135,15 +163,19 @@ def exam_assign(request: HttpRequest, code: str, exam_code: str) -> HttpResponse
         n=Count("workers", filter=Q(workers__is_active=True))).order_by("name")
     hazards = HazardFactor.objects.filter(workers__employer=employer, workers__is_active=True).annotate(
         n=Count("workers", distinct=True)).select_related("hazard_class").order_by("hazard_class__position", "position")
-    search = request.GET.get("q", "")
+    params = request.POST if request.method == "POST" else request.GET
+    search = safe_parameter(params.get("q", ""), 50)
     candidates = roster.roster_workers(employer=employer, search=search, status="active", sees_raw=owned.sees_raw)
-    page = page_of(candidates, request.GET, PICK_PAGE_SIZE)
+    page, page_note = _pick_page(candidates, request.POST.get("goto") or params.get("page", ""))
+    on_page = {worker.code for worker in page.object_list}
+    picked = _picked(employer, chosen["worker"])
     assigned = set(ExamAssignment.objects.filter(exam=exam, worker__in=list(page.object_list)).values_list(
         "worker_id", flat=True))
     return render(request, "exams/employer_assign.html", {
         "employer": employer, "owned": owned, "exam": exam, "error": error, "chosen": chosen,
         "roles": [(value, label, by_role.get(value, 0)) for value, label in PostRole.choices],
-        "departments": departments, "hazards": hazards, "page": page, "links": ParamPageLinks(page, request.GET),
+        "departments": departments, "hazards": hazards, "page": page, "page_note": page_note,
+        "picked": picked, "picked_elsewhere": [worker for worker in picked if worker.code not in on_page],
         "assigned": assigned, "search": search, "due": request.POST.get("due", ""),
         "assigned_count": ExamAssignment.objects.filter(exam=exam, employer=employer).count(),
         "today": timezone.localdate().isoformat(),
@@ -209,6 +241,13 @@ def exam_overrides(request: HttpRequest, code: str, exam_code: str) -> HttpRespo
     })
 
 
+def _exported_exam(code: str) -> Exam | None:
+    try:
+        return _exam_or_404(code)
+    except Http404:
+        return None
+
+
 def _export_or_404(request: HttpRequest, employer: Any, code: str) -> ResultsExport:
     code = _code(code)
     if not code:
@@ -226,7 +265,11 @@ def results_export(request: HttpRequest, code: str) -> HttpResponse:
     address = reverse("exams:employer_results_export", args=[employer.code])
     if request.method == "POST":
         exam_code = request.POST.get("exam", "")
-        exam = _exam_or_404(exam_code) if exam_code else None
+        exam = _exported_exam(exam_code) if exam_code else None
+        if exam_code and exam is None:
+            messages.error(request, _("没有这场考试：%(value)s。请从列表中选择要导出的考试。")
+                           % {"value": safe_parameter(exam_code, 40)})
+            return redirect(address)
         try:
             export = results.results_export_start(actor=request.user, employer=employer, exam=exam)
         except results.ResultsExportError as refused:
@@ -239,8 +282,8 @@ def results_export(request: HttpRequest, code: str) -> HttpResponse:
         export = _export_or_404(request, employer, request.GET["download"])
         if export.status != JobStatus.DONE or not export.result_file:
             raise Http404
-        filename = f"exam-results-{timezone.localtime(export.finished_at or export.created_at):%Y%m%d-%H%M}.xlsx"
-        return FileResponse(export.result_file.open("rb"), as_attachment=True, filename=filename, content_type=XLSX)
+        return FileResponse(export.result_file.open("rb"), as_attachment=True,
+                            filename=results.results_export_filename(export=export), content_type=XLSX)
     job = _export_or_404(request, employer, request.GET["job"]) if "job" in request.GET else None
     exports = ResultsExport.objects.filter(employer=employer).select_related("exam", "created_by")[:10]
     return render(request, "exams/employer_export.html", {

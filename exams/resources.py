@@ -24,7 +24,7 @@ from import_export import fields, resources, widgets
 
 from core.text import ascii_int, fold
 from exams.models import OPTION_LETTERS, Question, QuestionKind
-from exams.services.bank import BankError, QuestionData, TermNames
+from exams.services.bank import FALSE_WORDS, TRUE_WORDS, BankError, QuestionData, TermNames
 
 if TYPE_CHECKING:
     from exams.services.bank_files import BankRowChecker
@@ -40,6 +40,27 @@ ACTIVE_WORDS = {"是": True, "启用": True, "Y": True, "YES": True, "TRUE": Tru
                 "否": False, "停用": False, "N": False, "NO": False, "FALSE": False, "0": False}
 AUDIENCE_SEPARATOR = "、"
 _FORMULA_GUARDED = ("'=", "'+", "'-", "'@")
+
+
+def _words(words: set[str], canonical: str) -> str:
+    """The accepted words, the canonical one first, then the Chinese and symbols, then letters."""
+    return "、".join(sorted(words, key=lambda word: (word != canonical, word.isascii(), word)))
+
+
+# The template's notes list exactly the words answer_normalise accepts, so the two cannot drift.
+TRUE_FALSE_HINT = (f"判断题：{_words(TRUE_WORDS, '对')} 都表示“对”；{_words(FALSE_WORDS, '错')} 都表示“错”"
+                   "（字母不分大小写）")
+
+
+@dataclass(frozen=True)
+class FormulaCell:
+    """A cell holding a formula. The importer reads what a cell says, never what a formula would
+    compute (a file written by a program has no computed value at all), so it is refused."""
+
+    formula: str
+
+    def __str__(self) -> str:
+        return self.formula
 
 
 @dataclass(frozen=True)
@@ -61,7 +82,7 @@ COLUMNS: tuple[BankColumn, ...] = (
                  ("选填；不用的选项留空" if letter != "B" else "同选项A"),
                  aliases=(letter, f"{letter}选项"), width=20)
       for key, letter in zip(OPTION_KEYS, OPTION_LETTERS, strict=True)),
-    BankColumn("answer", "答案", "必填：选项字母，如 B 或 ABD（多选题至少两个）；判断题填 对 或 错", True,
+    BankColumn("answer", "答案", f"必填：选项字母，如 B 或 ABD（多选题至少两个）；{TRUE_FALSE_HINT}", True,
                ("正确答案", "标准答案", "参考答案"), 10),
     BankColumn("explanation", "解析", "选填：答题后给劳动者看的解析", aliases=("答案解析", "试题解析"), width=36),
     BankColumn("category", "分类", "选填：题库分类，用 / 分隔上下级，例如 法律法规/职业病防治法；"
@@ -128,9 +149,13 @@ class BankRow:
 def cell_text(value: Any) -> str:
     """A cell as text: Excel's numbers without a trailing .0, dates as 2024-03-01, and the
     apostrophe our own export puts before formula-like text (core.exports.spreadsheet_safe) taken
-    off again, so an exported bank imports back unchanged."""
+    off again, so an exported bank imports back unchanged. A formula raises ValueError."""
     if value is None:
         return ""
+    if isinstance(value, FormulaCell):
+        # ValueError: import-export reports it under this cell's column.
+        raise ValueError(_("不支持公式：这个单元格是公式 %(formula)s，请直接填写内容（不要以 = 开头）")
+                         % {"formula": value.formula[:60]})
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
@@ -273,10 +298,13 @@ class QuestionResource(resources.ModelResource):
         errors: dict[str, list[Any]] = {key: list(value) for key, value in (import_validation_errors or {}).items()}
         if self.checker is None:
             raise RuntimeError("QuestionResource imports need a checker")
+        unreadable = set(errors)
         bad_keys = {self.attribute_keys.get(attribute, attribute) for attribute in errors}
         for problem in self.checker.problems(instance.data(), row=instance.number, skip=bad_keys):
-            errors.setdefault(self.problem_attribute(problem.field, problem.option), []).append(
-                ValidationError(problem.message))
+            attribute = self.problem_attribute(problem.field, problem.option)
+            if attribute in unreadable:
+                continue  # a cell that could not be read is named once, for what is wrong with it
+            errors.setdefault(attribute, []).append(ValidationError(problem.message))
         if errors:
             raise ValidationError(errors)
 

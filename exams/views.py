@@ -102,12 +102,19 @@ def _json_endpoint(view: Callable[..., JsonResponse]) -> Callable[..., JsonRespo
 # -- the worker's exams -----------------------------------------------------------------------
 
 
+def _grade_expired(worker: Any) -> None:
+    # A paper whose time ran out while the page was closed is graded before a list shows it, so it
+    # never reads 作答中 / 继续 and its attempt is counted; the beat sweep may not have run yet.
+    attempt_services.attempts_grade_expired_for(worker=worker)
+
+
 @never_cache
 @login_required
 @require_GET
 def exam_home(request: HttpRequest) -> HttpResponse:
     """我的考试."""
     worker = _worker_or_404(request)
+    _grade_expired(worker)
     return render(request, "exams/home.html", {
         "cards": selectors.worker_exams(worker),
         "wrong_count": selectors.wrong_book_count(worker),
@@ -120,6 +127,7 @@ def exam_home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def exam_detail(request: HttpRequest, code: str) -> HttpResponse:
     worker, exam = _exam_or_404(request, code)
+    _grade_expired(worker)
     card = selectors.exam_card(worker, exam)
     return render(request, "exams/exam_detail.html", {
         "card": card, "exam": exam, "attempts": selectors.exam_attempts(worker, exam)[:30],
@@ -155,6 +163,7 @@ def mock_start(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def history(request: HttpRequest) -> HttpResponse:
     worker = _worker_or_404(request)
+    _grade_expired(worker)
     page = page_of(selectors.worker_history(worker), request.GET, HISTORY_PAGE_SIZE)
     return render(request, "exams/history.html", {"page": page, "links": ParamPageLinks(page, request.GET)})
 
@@ -245,6 +254,15 @@ def _page_texts() -> dict[str, str]:
         "reload": _("页面已过期，请刷新后继续作答；已选的答案保存在本机，刷新后会自动提交。"),
         "reload_button": _("刷新页面"),
         "time_up_offline": _("时间到，但网络未连接：网络恢复后会立即补交本机上的答案，在宽限时间内送达的仍然计分。"),
+        "stale": _("这份答卷的状态已经变化（可能已在另一台设备上打开或已经交卷），本页面不再保存。请刷新页面。"),
+        "discarded": _("本页面最后没能保存的选择未被计入，已撤销。"),
+        # The save bar once the page has stopped: what became of the answers, in a few words.
+        "status_taken_over": _("已在另一台设备上作答，本页面不再保存"),
+        "status_expired": _("时间已到，已交卷，本页面不再保存"),
+        "status_graded": _("已交卷，本页面不再保存"),
+        "status_stale": _("答卷状态已变化，本页面不再保存"),
+        "status_login": _("未保存：重新登录后自动提交"),
+        "status_reload": _("未保存：刷新页面后自动提交"),
     }
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import re
 from datetime import datetime
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 import django_filters
@@ -40,7 +41,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.admin.widgets.button import HeaderButton
+from wagtail.admin.widgets.button import HeaderButton, ListingButton
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import policy_registry, register_permission_policy
 
@@ -155,8 +156,55 @@ class QuestionFilterSet(WagtailFilterSet):
         return queryset.filter(condition) if value else queryset.exclude(condition)
 
 
-def _figure(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
+def _figure(value: float | None, *, below: tuple[float, ...] = (), above: tuple[float, ...] = ()) -> str:
+    """Two decimals, or three where two would put the value on the wrong side of a flag's
+    threshold: a discrimination of 0.197 flagged "低于 0.20" is shown as 0.197, not 0.20."""
+    if value is None:
+        return "—"
+    def misplaced(text: str) -> bool:
+        shown = float(text)
+        return any(value < threshold <= shown for threshold in below) or any(
+            shown <= threshold < value for threshold in above)
+
+    for text in (f"{value:.2f}", f"{value:.3f}"):
+        if not misplaced(text):
+            return text
+    # Closer still (0.1996): three decimals rounded away from the threshold, towards the value.
+    rounding = ROUND_FLOOR if any(value < threshold for threshold in below) else ROUND_CEILING
+    return str(Decimal(value).quantize(Decimal("0.001"), rounding=rounding))
+
+
+def facility_text(value: float | None) -> str:
+    return _figure(value, below=(analysis.FACILITY_LOW,), above=(analysis.FACILITY_HIGH,))
+
+
+def discrimination_text(value: float | None) -> str:
+    # Below 0 is "负区分度", below DISCRIMINATION_LOW "区分度低".
+    return _figure(value, below=(0.0, analysis.DISCRIMINATION_LOW))
+
+
+class YesNoColumn(BooleanColumn):
+    """BooleanColumn's tick or cross with 是 / 否 written beside it (its icon's title would be
+    "True" / "False"); empty shows —."""
+
+    cell_template_name = "exams/admin/yes_no_cell.html"
+
+
+def _yes_no(model: Any, name: str) -> YesNoColumn:
+    return YesNoColumn(name, label=model._meta.get_field(name).verbose_name)
+
+
+class ReadableInspectView(InspectView):
+    """The inspect page as a person reads it: 是 / 否 rather than True / False, and — for a value
+    left empty rather than None or a blank."""
+
+    def get_field_display_value(self, field_name: str, field: Any) -> Any:
+        value = super().get_field_display_value(field_name, field)
+        if isinstance(value, bool):
+            return _("是") if value else _("否")
+        if value is None or (isinstance(value, str) and value.strip() in ("", "-")):
+            return "—"
+        return value
 
 
 def question_preview(question: Question) -> dict[str, Any]:
@@ -170,14 +218,14 @@ def question_preview(question: Question) -> dict[str, Any]:
             "multiple": question.kind == QuestionKind.MULTIPLE}
 
 
-class QuestionInspectView(InspectView):
+class QuestionInspectView(ReadableInspectView):
     template_name = "exams/admin/question_inspect.html"
 
     def get_facility_display_value(self) -> str:
-        return _figure(self.object.facility)
+        return facility_text(self.object.facility)
 
     def get_discrimination_display_value(self) -> str:
-        return _figure(self.object.discrimination)
+        return discrimination_text(self.object.discrimination)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -198,17 +246,30 @@ def _index_selecting(*related: str) -> type[IndexView]:
     return SelectingIndexView
 
 
+class QuestionIndexView(_index_selecting("category")):  # type: ignore[misc]
+    """The bank's list, with the worker-view preview one click from each question (the title still
+    opens the edit form)."""
+
+    def get_list_more_buttons(self, instance: Question) -> list[Any]:
+        buttons = super().get_list_more_buttons(instance)
+        inspect_url = self.get_inspect_url(instance)
+        if inspect_url:
+            buttons.append(ListingButton(_("预览"), url=inspect_url, icon_name="view", priority=5,
+                                         attrs={"aria-label": _("预览“%(question)s”") % {"question": instance}}))
+        return buttons
+
+
 class QuestionViewSet(ModelViewSet):
     model = Question
-    index_view_class = _index_selecting("category")
+    index_view_class = QuestionIndexView
     name = "exam_questions"
     url_prefix = "exams/questions"
     icon = "help"
     menu_label = gettext_lazy("试题")
     list_display = [
-        "__str__", "kind", "category", "difficulty", BooleanColumn("is_active", label=gettext_lazy("启用")),
-        Column("facility", label=gettext_lazy("通过率"), accessor=lambda q: _figure(q.facility), sort_key="facility"),
-        Column("discrimination", label=gettext_lazy("区分度"), accessor=lambda q: _figure(q.discrimination),
+        "__str__", "kind", "category", "difficulty", YesNoColumn("is_active", label=gettext_lazy("启用")),
+        Column("facility", label=gettext_lazy("通过率"), accessor=lambda q: facility_text(q.facility), sort_key="facility"),
+        Column("discrimination", label=gettext_lazy("区分度"), accessor=lambda q: discrimination_text(q.discrimination),
                sort_key="discrimination"),
         Column("stats_responses", label=gettext_lazy("作答人次"), sort_key="stats_responses"),
         Column("flags", label=gettext_lazy("标记"), accessor=lambda q: "、".join(
@@ -270,7 +331,7 @@ class CategoryViewSet(ModelViewSet):
     url_prefix = "exams/categories"
     icon = "folder-open-inverse"
     menu_label = gettext_lazy("题库分类")
-    list_display = ["path", "name", "depth"]
+    list_display = ["path", "name", Column("depth", label=gettext_lazy("层级"))]
     search_fields = ["path"]
     search_backend_name = None
     form_fields = ["path"]
@@ -390,7 +451,12 @@ class ExamAnalysisView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Templa
         if report is not None:
             with contextlib.suppress(ValueError):
                 computed_at = timezone.localtime(datetime.fromisoformat(report.computed_at))
-        context.update(exam=self.exam, report=report, computed_at=computed_at, running=analysis.analysis_job_running(self.exam),
+        # Each figure is shown as its flag compares it (facility_text / discrimination_text).
+        items = [{"item": item, "facility": facility_text(item.facility),
+                  "discrimination": discrimination_text(item.point_biserial), "upper_lower": _figure(item.upper_lower)}
+                 for item in (report.items if report else [])]
+        context.update(exam=self.exam, report=report, items=items, computed_at=computed_at,
+                       running=analysis.analysis_job_running(self.exam),
                        can_recompute=self.user_has_permission("change"),
                        chart=score_chart(report.histogram, report.pass_percent) if report else None)
         return context
@@ -425,7 +491,7 @@ class ExamViewSet(ModelViewSet):
     icon = "form"
     menu_label = gettext_lazy("考试")
     list_display = [
-        "title", "status", "opens_at", "closes_at", "open_to_all", "certifies",
+        "title", "status", "opens_at", "closes_at", _yes_no(Exam, "open_to_all"), _yes_no(Exam, "certifies"),
         Column("kr20", label="KR-20", accessor=lambda exam: _figure(exam.kr20)),
         Column("stats_attempts", label=gettext_lazy("已分析答卷")),
     ]
@@ -508,11 +574,13 @@ class AttemptViewSet(ModelViewSet):
     url_prefix = "exams/attempts"
     icon = "doc-full"
     menu_label = gettext_lazy("答卷")
-    list_display = ["code", "exam", "worker", "mode", "status", "number", "score", "percent", "passed", "graded_at"]
+    list_display = ["code", "exam", "worker", "mode", "status", "number", "score", "percent", _yes_no(Attempt, "passed"),
+                    "graded_at"]
     list_filter = ["exam", "mode", "status", "passed"]
     search_fields = ["code"]
     search_backend_name = None
     form_fields: list[str] = []
+    inspect_view_class = ReadableInspectView
     inspect_view_enabled = True
     inspect_view_fields = ["code", "exam", "worker", "employer", "mode", "status", "number", "blueprint_version",
                            "started_at", "deadline", "graded_at", "score", "max_score", "percent", "passed",
@@ -533,6 +601,7 @@ class CertificateViewSet(ModelViewSet):
     search_fields = ["verification", "holder_name"]
     search_backend_name = None
     form_fields: list[str] = []
+    inspect_view_class = ReadableInspectView
     inspect_view_enabled = True
     inspect_view_fields = ["verification", "holder_name", "holder_id_masked", "employer_name", "exam_title", "hours",
                            "score_percent", "issued_on", "status", "revoked_at", "revoked_reason", "show_name",
@@ -550,6 +619,7 @@ class ExamJobViewSet(ModelViewSet):
     list_display = ["kind", "exam", "status", "progress_done", "progress_total", "message", "created_at", "finished_at"]
     list_filter = ["kind", "status"]
     form_fields: list[str] = []
+    inspect_view_class = ReadableInspectView
     inspect_view_enabled = True
     inspect_view_fields = ["kind", "exam", "status", "progress_done", "progress_total", "message", "created_by",
                            "created_at", "finished_at"]

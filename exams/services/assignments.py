@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -113,6 +113,17 @@ def _check_due(exam: Exam, due_at: datetime | None, now: datetime) -> None:
     if due_at > exam.closes_at:
         raise AssignmentError(_("截止时间不能晚于考试结束时间 %(at)s")
                               % {"at": f"{timezone.localtime(exam.closes_at):%Y-%m-%d %H:%M}"}, field="due_at")
+
+
+def assignment_due_at(*, exam: Exam, day: date) -> datetime:
+    """The completion date an admin picks, as a deadline: the end of that day, or the exam's end
+    when it closes earlier that day. A day after the exam's closing day is refused (the browser's
+    date limit is no check: any request can carry any date)."""
+    closing = timezone.localtime(exam.closes_at)
+    if day > closing.date():
+        raise AssignmentError(_("完成期限不能晚于考试结束日期 %(day)s（考试于 %(at)s 结束）")
+                              % {"day": f"{closing:%Y-%m-%d}", "at": f"{closing:%Y-%m-%d %H:%M}"}, field="due_at")
+    return min(timezone.make_aware(datetime.combine(day, time(23, 59, 59))), exam.closes_at)
 
 
 def exam_assign(*, actor: Any, employer: Any, exam: Exam, post_roles: Iterable[str] = (),

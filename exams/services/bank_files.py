@@ -37,7 +37,7 @@ from core.errors import ServiceError
 from core.exports import ExportColumn, ExportWorkbook
 from core.text import clean_text, fold
 from exams.models import OPTION_LETTERS, BankImport, Category, Question, QuestionKind
-from exams.resources import COLUMN_BY_KEY, COLUMNS, HEADERS, KIND_LABELS, QuestionResource, header_lookup
+from exams.resources import COLUMN_BY_KEY, COLUMNS, HEADERS, KIND_LABELS, FormulaCell, QuestionResource, header_lookup
 from exams.services.bank import (
     BankError,
     QuestionData,
@@ -350,6 +350,11 @@ def _sheet_from(rows: Iterator[tuple[Any, ...]]) -> _Sheet | None:
     return None
 
 
+def _cell_values(cells: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(FormulaCell(str(getattr(cell.value, "text", cell.value))) if cell.data_type == "f" else cell.value
+                 for cell in cells)
+
+
 def _read_xlsx(content: bytes) -> _Sheet:
     from openpyxl import load_workbook
 
@@ -357,12 +362,13 @@ def _read_xlsx(content: bytes) -> _Sheet:
     if not content.startswith(b"PK\x03\x04"):
         raise BankFileError(unreadable)
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        # Formulas as formulas (not their cached results), so a formula cell is named as one.
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except Exception as exc:  # a damaged workbook fails in openpyxl in many different ways
         raise BankFileError(unreadable) from exc
     try:
         for worksheet in workbook.worksheets:
-            sheet = _sheet_from(worksheet.iter_rows(values_only=True))
+            sheet = _sheet_from(_cell_values(row) for row in worksheet.iter_rows())
             if sheet is not None:
                 if not sheet.rows:
                     raise BankFileError(_("文件里没有试题（表头下面是空的）"))

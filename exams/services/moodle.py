@@ -10,6 +10,9 @@ Only the XML is here; checking and saving is exams.services.bank_files. What map
 - ``generalfeedback`` → 解析; ``<hidden>1</hidden>`` → 停用; our difficulty, dimension, hazard class,
   hazard factor and audiences travel as ``<tags>``: ``difficulty:3``, ``dimension:law``,
   ``hazard_class:dust``, ``hazard_factor:煤尘``, ``audience:worker``.
+- ``<idnumber>`` carries our question's code out (Moodle keeps it as the question's ID number). On
+  import it is read as information only: an imported question always gets a code of its own, as a
+  file's ID numbers are another system's and may collide with ours.
 - HTML becomes plain text: tags stripped (a paragraph or ``<br>`` is a line break), entities
   unescaped, scripts and styles dropped with their content, images (``@@PLUGINFILE@@``) dropped
   with a note. Exported text is escaped, with line breaks as ``<br>``, so a round trip is exact.
@@ -315,6 +318,10 @@ def _cdata(text: str) -> str:
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
+def _escaped(text: str) -> str:
+    return html.escape(_XML_INVALID.sub("", text or ""), quote=False)
+
+
 def _fraction_text(value: float) -> str:
     text = f"{value:.5f}".rstrip("0").rstrip(".")
     return "0" if text in ("", "-0") else text
@@ -341,7 +348,9 @@ def _choice_fractions(kind: str, options: list[str], answer: str) -> list[float]
 
 def _question_xml(question: MoodleQuestion) -> list[str]:
     moodle_type = "truefalse" if question.kind == QuestionKind.TRUE_FALSE else "multichoice"
-    lines = [f"<!-- question: {html.escape(question.idnumber)} -->", f'  <question type="{moodle_type}">',
+    # No "<!-- question: code -->" comment as Moodle writes one: a public code may hold "--", which
+    # XML forbids inside a comment. The code travels as <idnumber>, escaped like any text.
+    lines = [f'  <question type="{moodle_type}">',
              "    <name>", f"      <text>{_cdata(question.name)}</text>", "    </name>",
              '    <questiontext format="html">', f"      <text>{_cdata(text_to_html(question.stem))}</text>",
              "    </questiontext>",
@@ -350,7 +359,7 @@ def _question_xml(question: MoodleQuestion) -> list[str]:
              "    <defaultgrade>1.0000000</defaultgrade>",
              f"    <penalty>{'1.0000000' if moodle_type == 'truefalse' else '0.3333333'}</penalty>",
              f"    <hidden>{1 if question.hidden else 0}</hidden>",
-             f"    <idnumber>{html.escape(question.idnumber)}</idnumber>"]
+             f"    <idnumber>{_escaped(question.idnumber)}</idnumber>"]
     if moodle_type == "truefalse":
         is_true = question.answer == "对"
         lines += _answer_xml(100.0 if is_true else 0.0, "true", "moodle_auto_format")
@@ -374,7 +383,7 @@ def _question_xml(question: MoodleQuestion) -> list[str]:
 
 
 def _category_xml(path: str) -> list[str]:
-    return ["<!-- question: 0 -->", '  <question type="category">', "    <category>",
+    return ['  <question type="category">', "    <category>",
             f"      <text>{_cdata(CATEGORY_PREFIX + path)}</text>", "    </category>",
             '    <info format="html">', "      <text></text>", "    </info>", "    <idnumber></idnumber>",
             "  </question>"]

@@ -14,6 +14,7 @@ superusers), masked otherwise; the export is logged with whether it was masked (
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -52,6 +53,8 @@ COUNTED_ORDER: dict[str, tuple[str, ...]] = {
 # Up to this many rows the workbook is written while the admin waits; more go to the background.
 BACKGROUND_ROWS = 2000
 _CHUNK = 500
+# What Windows, macOS or a browser will not take in a file name, and control characters.
+_NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
 
 
 class ResultsExportError(ServiceError):
@@ -338,6 +341,16 @@ def _run_claimed(export: ResultsExport, token: str) -> bool:
                    message=_("导出失败，请稍后重试；如仍失败请联系平台管理员"))
         return False
     return True
+
+
+def results_export_filename(*, export: ResultsExport) -> str:
+    """The download's name: one exam's file carries the exam's title (made safe for a file name,
+    its code when nothing is left of it), so it is not mistaken for the file of all exams."""
+    stamp = f"{timezone.localtime(export.finished_at or export.created_at):%Y%m%d-%H%M}"
+    if export.exam is None:
+        return f"exam-results-{stamp}.xlsx"
+    title = "-".join(_NOT_IN_FILE_NAMES.sub(" ", export.exam.title).split())[:60].strip(".-")
+    return f"exam-results-{title or export.exam.code}-{stamp}.xlsx"
 
 
 def _discard(name: str) -> None:

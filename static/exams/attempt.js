@@ -53,7 +53,9 @@
   }
 
   // -- unsent answers, kept on the phone ---------------------------------------------------------
-  function loadPending() {
+  // Each entry names the page (its device token) that chose it. Another tab of the same browser
+  // shares the store: a page only ever rewrites or drops its own entries.
+  function readStore() {
     try {
       var data = JSON.parse(localStorage.getItem(storeKey) || "{}");
       return data && typeof data.pending === "object" && data.pending ? data.pending : {};
@@ -61,22 +63,44 @@
       return {};
     }
   }
-  var pending = loadPending();
 
-  function storePending() {
+  function writeStore(entries) {
     try {
-      if (Object.keys(pending).length) {
-        localStorage.setItem(storeKey, JSON.stringify({pending: pending, at: Date.now()}));
+      if (Object.keys(entries).length) {
+        localStorage.setItem(storeKey, JSON.stringify({pending: entries, at: Date.now()}));
       } else {
         localStorage.removeItem(storeKey);
       }
     } catch (error) { /* private mode or a full store: the server copy is what counts */ }
   }
 
+  // A new page adopts what an earlier page of this browser left unsent (a reload, a crash): those
+  // choices were never refused, only not delivered.
+  var pending = readStore();
+  Object.keys(pending).forEach(function (key) {
+    if (pending[key] && typeof pending[key] === "object") { pending[key].device = device; } else { delete pending[key]; }
+  });
+
+  function storePending() {
+    var stored = readStore();
+    Object.keys(stored).forEach(function (key) {
+      // Ours are rewritten below; a question this paper does not have is nobody's.
+      if (!stored[key] || stored[key].device === device || !sections[Number(key)]) { delete stored[key]; }
+    });
+    Object.keys(pending).forEach(function (key) { stored[key] = pending[key]; });
+    writeStore(stored);
+  }
+
+  // What the server holds as far as this page knows: the page as rendered, then each acknowledgement.
+  var server = {};
+
+  var FINAL = {status_taken_over: true, status_expired: true, status_graded: true, status_stale: true,
+               status_login: true, status_reload: true};
+
   function setStatus(kind) {
     if (!statusBox) { return; }
     statusBox.textContent = kind ? texts[kind] : "";
-    statusBox.classList.toggle("bad", kind === "offline");
+    statusBox.classList.toggle("bad", kind === "offline" || !!FINAL[kind]);
     statusBox.setAttribute("data-state", kind || "");
   }
 
@@ -84,6 +108,11 @@
     options = options || {};
     alertBox.textContent = "";
     alertBox.appendChild(document.createTextNode(message));
+    if (options.note) {
+      var note = document.createElement("div");
+      note.textContent = options.note;
+      alertBox.appendChild(note);
+    }
     alertBox.classList.toggle("danger", !!options.danger);
     if (options.button) {
       var button = document.createElement(options.href ? "a" : "button");
@@ -177,6 +206,7 @@
     if ("flagged" in change) { entry.flagged = change.flagged; }
     sequence += 1;
     entry.seq = sequence;
+    entry.device = device;
     pending[position] = entry;
     storePending();
     setStatus("saving");
@@ -218,12 +248,19 @@
       if (result.status === 200 && result.data && result.data.ok) {
         lastFailureWasNetwork = false;
         backoff = 1000;
+        server[position] = {response: result.data.response, flagged: !!result.data.flagged};
         if (pending[position] && pending[position].seq === seq) { delete pending[position]; }
         storePending();
+        if (stopped) {
+          // Saved just before the page stopped: show it as the server has it.
+          showServer(position);
+          return;
+        }
         acknowledged(position, result.data);
         flush();
         return;
       }
+      if (stopped) { return; }
       refused(position, result);
     }, function () {
       // No answer at all: offline, or the connection dropped. Kept on the phone, sent again.
@@ -239,12 +276,31 @@
     storePending();
   }
 
+  function showServer(position) {
+    var held = server[position];
+    if (!held || isLocked(position)) { return; }
+    setResponse(position, held.response);
+    setFlag(position, held.flagged);
+    refresh(position);
+  }
+
+  // The server will never take this page's unsent choices (another device holds the attempt, or it
+  // is graded): put each question back as the server has it, and forget them, so that taking the
+  // attempt back does not overwrite what was answered on the other device. Returns how many.
+  function abandonPending() {
+    var keys = Object.keys(pending);
+    pending = {};
+    storePending();
+    keys.forEach(function (key) { showServer(Number(key)); });
+    return keys.length;
+  }
+
   function refused(position, result) {
     var data = result.data || {};
     var code = data.code || "";
     if (result.status === 401) {
       halt("login");
-      setStatus("offline");
+      setStatus("status_login");
       showAlert(texts.login, {danger: true, button: texts.log_in, href: form.getAttribute("data-login-url")});
       return;
     }
@@ -252,15 +308,15 @@
       // The page's CSRF token is stale (signed in again elsewhere): a reload gets a new one and
       // sends the answers kept on the phone.
       halt("reload");
-      setStatus("offline");
+      setStatus("status_reload");
       showAlert(texts.reload, {danger: true, button: texts.reload_button, onClick: function () { window.location.reload(); }});
       return;
     }
     if (data.code) { lastFailureWasNetwork = false; }
     if (code === "taken_over") { takenOver(); return; }
-    if (code === "graded") { finished(texts.graded); return; }
-    if (code === "expired") { finished(texts.expired); return; }
-    if (code === "stale") { checkState(); return; }
+    if (code === "graded") { finished(texts.graded, "status_graded"); return; }
+    if (code === "expired") { finished(texts.expired, "status_expired"); return; }
+    if (code === "stale") { stale(); return; }
     if (code === "answered") { dropPending(position); flush(); return; }
     if (result.status === 400 || result.status === 404) {
       dropPending(position);
@@ -327,20 +383,33 @@
     if (stateTimer) { clearInterval(stateTimer); }
     stopSpeaking();
     form.classList.add("attempt-done");
-    Array.prototype.forEach.call(form.querySelectorAll("input, [data-submit], [data-confirm-yes]"), function (element) {
+    Array.prototype.forEach.call(form.querySelectorAll(
+      "input, [data-submit], [data-confirm-yes], [data-flag], [data-confirm-answer]"), function (element) {
       element.disabled = true;
     });
     if (panel) { panel.hidden = true; }
   }
 
-  function takenOver() {
-    halt("taken_over");
-    showAlert(texts.taken_over, {danger: true, button: texts.take_back, onClick: function () { window.location.reload(); }});
+  // The end of this page's answering, told in the bar and in the alert; its unsent choices go.
+  function stop(reason, status, message, options) {
+    halt(reason);
+    setStatus(status);
+    options.note = abandonPending() ? texts.discarded : "";
+    showAlert(message, options);
   }
 
-  function finished(message) {
-    halt("finished");
-    showAlert(message, {button: texts.view_result, href: resultUrl});
+  function reloadPage() { window.location.reload(); }
+
+  function takenOver() {
+    stop("taken_over", "status_taken_over", texts.taken_over, {danger: true, button: texts.take_back, onClick: reloadPage});
+  }
+
+  function finished(message, status) {
+    stop("finished", status || "status_graded", message, {button: texts.view_result, href: resultUrl});
+  }
+
+  function stale() {
+    stop("stale", "status_stale", texts.stale, {danger: true, button: texts.reload_button, onClick: reloadPage});
   }
 
   function checkState() {
@@ -351,7 +420,10 @@
       .then(function (data) {
         if (!data || stopped) { return; }
         if (data.status === "graded") {
-          if (!confirmed) { finished(timerBox && data.remaining_seconds === 0 ? texts.expired : texts.graded); }
+          if (!confirmed) {
+            var expired = timerBox && data.remaining_seconds === 0;
+            finished(expired ? texts.expired : texts.graded, expired ? "status_expired" : "status_graded");
+          }
           return;
         }
         if (!data.device_current) { takenOver(); return; }
@@ -523,6 +595,9 @@
   });
 
   // -- start -------------------------------------------------------------------------------------
+  positions.forEach(function (position) {
+    server[position] = {response: responseOf(position), flagged: flagOf(position)};
+  });
   // Answers chosen but not acknowledged before a reload or a lost connection are put back first.
   Object.keys(pending).forEach(function (key) {
     var position = Number(key);

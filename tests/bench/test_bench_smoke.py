@@ -133,7 +133,8 @@ def test_the_entry_point_exits_cleanly(quick_rows: tuple[int, dict[str, dict[str
     status, rows = quick_rows
 
     assert set(rows) == {"roster_import", "roster_update_postgresql", "roster_update_sqlite", "home_requests",
-                         "kb_article_requests", "kb_search"}
+                         "kb_article_requests", "kb_search", "exam_campaign", "exam_answer_save", "exam_surge",
+                         "certificates"}
     assert status == 0, {name: row["error"] for name, row in rows.items()}
 
 

@@ -4,10 +4,12 @@ told when another device takes the attempt over."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from django.utils import timezone
 
 from exams.models import Attempt, AttemptMode, Exam, QuestionKind
 from exams.services.certificates import verify_url
@@ -43,6 +45,29 @@ def choose(page: Any, position: int, letters: str) -> None:
 def wait_saved(page: Any, attempt: Attempt) -> None:
     page.wait_for_function(f"!localStorage.getItem('exams:attempt:{attempt.code}')")
     assert page.get_by_test_id("save-status").inner_text() == "已保存"
+
+
+# Every control a thumb taps, as laid out: a radio or checkbox counts by its label's box.
+SMALL_TARGETS = """() => {
+  const small = [];
+  const seen = new Set();
+  for (const element of document.querySelectorAll("a, button, select, input[type=radio], input[type=checkbox]")) {
+    const target = element.matches("input") ? (element.closest("label") || element) : element;
+    if (seen.has(target) || !target.getClientRects().length || target.closest(".visually-hidden")) { continue; }
+    seen.add(target);
+    if (getComputedStyle(target).visibility === "hidden") { continue; }
+    const box = target.getBoundingClientRect();
+    if (box.height < 44) {
+      small.push(`${target.tagName.toLowerCase()} "${target.textContent.trim().slice(0, 20)}" ${box.height.toFixed(1)}px`);
+    }
+  }
+  return small;
+}"""
+
+
+def assert_tap_targets(page: Any) -> None:
+    small = page.evaluate(SMALL_TARGETS)
+    assert not small, f"{page.url}: tap targets under 44 px: {small}"
 
 
 def current_attempt(mode: str) -> Attempt:
@@ -197,6 +222,11 @@ def test_an_answer_chosen_offline_is_sent_when_the_connection_returns(live_serve
     assert not page.evaluate(f"localStorage.getItem('exams:attempt:{attempt.code}')")
 
 
+def stored_entries(page: Any, attempt: Attempt) -> dict[str, Any]:
+    """The answers this browser keeps unsent for the attempt."""
+    return page.evaluate(f"JSON.parse(localStorage.getItem('exams:attempt:{attempt.code}') || '{{}}').pending || {{}}")
+
+
 def test_the_first_device_is_told_when_another_takes_over(live_server: Any, personas: Personas,
                                                          phone_page: Any) -> None:
     make_bank(12)
@@ -209,19 +239,98 @@ def test_the_first_device_is_told_when_another_takes_over(live_server: Any, pers
     other.add_init_script("Object.defineProperty(window, 'speechSynthesis', {value: undefined});")
     other.goto(page.url)
     assert other.locator("#q1 [data-speak]").is_hidden()
+    # The other device answers B; this page, not yet told, then chooses A.
+    choose(other, 1, "B")
+    wait_saved(other, attempt)
     choose(page, 1, "A")
     alert = page.get_by_test_id("alert")
     alert.wait_for(state="visible")
-    assert "另一台设备" in alert.inner_text()
-    assert page.locator("#q1 input").first.is_disabled()
+    assert "另一台设备" in alert.inner_text() and "已撤销" in alert.inner_text()
+    # The bar says what became of the answer, instead of 正在保存… for ever.
+    status = page.get_by_test_id("save-status")
+    assert status.inner_text() == "已在另一台设备上作答，本页面不再保存"
+    assert "bad" in (status.get_attribute("class") or "")
+    # Nothing looks chosen but unsaved: the refused choice is undone and every input is disabled.
+    assert not page.locator("#q1 input[value='A']").is_checked()
+    assert "is-answered" not in (page.locator("[data-goto='1']").get_attribute("class") or "")
+    assert page.locator("input[type=radio], input[type=checkbox]").evaluate_all("els => els.every(e => e.disabled)")
+    assert page.locator("#q1 [data-flag]").is_disabled()
+    # The refused choice is not kept to be sent again.
+    assert stored_entries(page, attempt) == {}
+    attempt.refresh_from_db()
+    assert attempt.items.get(position=1).response == "B"
     assert_no_horizontal_scroll(page)
-    # Taking it back is a reload: this page becomes the one device again.
+    # Taking it back is a reload: this page becomes the one device and shows what the server kept.
     alert.get_by_role("button", name="在本设备继续作答").click()
     page.wait_for_load_state()
-    # The answer this page could not save was kept on the phone and is sent now.
+    page.locator("#q1.current").wait_for()
+    assert page.locator("#q1 input[value='B']").is_checked() and not page.locator("#q1 input[value='A']").is_checked()
+    assert page.get_by_test_id("save-status").inner_text() == ""
+    assert attempt.items.get(position=1).response == "B"
+    choose(page, 1, "A")
     wait_saved(page, attempt)
     assert attempt.items.get(position=1).response == "A"
     other.close()
+
+
+def test_unsent_answers_of_another_tab_are_left_alone(live_server: Any, personas: Personas, phone_page: Any) -> None:
+    """Two tabs of one browser share the phone's store: the tab that lost the attempt forgets its
+    own refused choices only, never those the tab that holds the attempt has yet to send."""
+    make_bank(12)
+    exam = make_exam(workers=[personas.worker], questions=6)
+    page = phone_page
+    log_in(page, live_server)
+    attempt = start_exam(page, live_server, exam)
+    other = page.context.new_page()
+    other.goto(page.url)
+    page.context.set_offline(True)
+    page.locator("[data-goto='2']").click()
+    choose(page, 2, "A")
+    choose(other, 1, "B")
+    for tab in (page, other):
+        tab.wait_for_function("document.querySelector('[data-save-status]').textContent.indexOf('未保存') === 0")
+    assert sorted(stored_entries(page, attempt)) == ["1", "2"]
+    other.route("**/answer/", lambda route: route.abort())  # the holder's answer stays unsent a while longer
+    page.context.set_offline(False)
+    page.get_by_test_id("alert").wait_for(state="visible")
+    assert page.get_by_test_id("save-status").inner_text() == "已在另一台设备上作答，本页面不再保存"
+    entries = stored_entries(page, attempt)
+    assert list(entries) == ["1"] and entries["1"]["response"] == "B"
+    other.unroute("**/answer/")
+    other.evaluate("window.dispatchEvent(new Event('online'))")
+    other.wait_for_function("document.querySelector('[data-save-status]').textContent === '已保存'", timeout=25_000)
+    assert attempt.items.get(position=1).response == "B" and attempt.items.get(position=2).response == ""
+    assert stored_entries(page, attempt) == {}
+    other.close()
+
+
+def test_a_save_after_the_time_ran_out_says_so_and_keeps_nothing(live_server: Any, personas: Personas,
+                                                                 phone_page: Any) -> None:
+    make_bank(12)
+    exam = make_exam(workers=[personas.worker], questions=6)
+    page = phone_page
+    log_in(page, live_server)
+    attempt = start_exam(page, live_server, exam)
+    key = answer_key(attempt)
+    choose(page, 1, key[1])
+    wait_saved(page, attempt)
+    # The server's clock ran out (the phone's timer was wrong, or the page slept).
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - dt.timedelta(minutes=5))
+    page.locator("#q1 [data-next]").click()
+    choose(page, 2, "A")
+    alert = page.get_by_test_id("alert")
+    alert.wait_for(state="visible")
+    assert "考试时间已到" in alert.inner_text()
+    assert page.get_by_test_id("save-status").inner_text() == "时间已到，已交卷，本页面不再保存"
+    assert not page.locator("#q2 input[value='A']").is_checked()
+    assert page.locator(f"#q1 input[value='{key[1][0]}']").is_checked()  # saved before: still shown
+    assert stored_entries(page, attempt) == {}
+    assert page.locator("#q2 input").first.is_disabled()
+    assert_no_horizontal_scroll(page)
+    alert.get_by_role("link", name="查看成绩").click()
+    page.wait_for_url(f"**/exams/attempts/{attempt.code}/result/")
+    attempt.refresh_from_db()
+    assert attempt.is_graded and attempt.items.get(position=2).response == ""
 
 
 def test_at_zero_the_page_hands_the_paper_in(live_server: Any, personas: Personas, phone_page: Any) -> None:
@@ -239,4 +348,86 @@ def test_at_zero_the_page_hands_the_paper_in(live_server: Any, personas: Persona
     page.wait_for_url(f"**/exams/attempts/{attempt.code}/result/")
     attempt.refresh_from_db()
     assert attempt.is_graded and attempt.items.get(position=1).response == key[1]
+    assert_no_horizontal_scroll(page)
+
+
+def _worker_with_a_past(personas: Personas) -> tuple[Exam, Exam, Attempt, Attempt]:
+    """A certified pass, an exam under way and a practice set with a wrong answer, all made
+    through the services, so that every list and row of the worker's pages has something."""
+    from exams.services.attempts import answer_save, attempt_open, attempt_start, attempt_submit
+    from exams.services.practice import PracticeChoice, practice_start
+
+    make_bank(12)
+    passed = make_exam(title="已通过的考试", workers=[personas.worker], questions=6, certifies=True)
+    under_way = make_exam(title="进行中的考试", workers=[personas.worker], questions=6)
+    attempt = attempt_start(worker=personas.worker, exam=passed)
+    token = attempt_open(attempt=attempt)
+    for position, key in answer_key(attempt).items():
+        answer_save(attempt=attempt, device_token=token, position=position, response=key)
+    attempt_submit(attempt=attempt)
+    attempt_start(worker=personas.worker, exam=under_way)
+    practice = practice_start(worker=personas.worker, choice=PracticeChoice(size=5))
+    token = attempt_open(attempt=practice)
+    first = practice.items.select_related("version").get(position=1)
+    wrong = next(letter for letter in "AB" if letter != first.version.answer[0])
+    answer_save(attempt=practice, device_token=token, position=1, response=wrong)
+    return passed, under_way, attempt, practice
+
+
+def test_every_control_on_the_worker_pages_is_thumb_sized(live_server: Any, personas: Personas,
+                                                         phone_page: Any) -> None:
+    passed, under_way, graded, practice = _worker_with_a_past(personas)
+    page = phone_page
+    log_in(page, live_server)
+    header = page.locator("header.topbar")
+    assert height(header) <= 2 * 44 + 2  # the account row and the row of sections, nothing more
+    assert header.get_by_role("link", name="考试", exact=True).bounding_box()["y"] >= 44
+    pages = ["/exams/", f"/exams/{passed.code}/", f"/exams/{under_way.code}/", "/exams/history/", "/exams/practice/",
+             "/exams/wrong/", f"/exams/attempts/{graded.code}/result/", f"/exams/attempts/{practice.code}/"]
+    for path in pages:
+        page.goto(live_server.url + path)
+        assert_tap_targets(page)
+        assert_no_horizontal_scroll(page)
+    assert page.locator("#q1 [data-testid=feedback]").is_visible()  # a practice question answered
+    page.locator("#q1 [data-next]").click()
+    assert_tap_targets(page)
+    page.get_by_test_id("large-text").click()
+    assert_tap_targets(page)
+    assert_no_horizontal_scroll(page)
+    page.get_by_test_id("large-text").click()
+    page.get_by_test_id("submit").click()
+    page.get_by_test_id("confirm-submit").click()
+    page.wait_for_url("**/result/")
+    assert_tap_targets(page)
+    # The exam under way, on its own page.
+    page.goto(live_server.url + f"/exams/{under_way.code}/")
+    page.get_by_test_id("resume").click()
+    page.wait_for_url("**/exams/attempts/*/")
+    assert_tap_targets(page)
+    assert_no_horizontal_scroll(page)
+
+
+def test_large_text_enlarges_the_choices_and_leaves_their_text_room(live_server: Any, personas: Personas,
+                                                                   phone_page: Any) -> None:
+    make_bank(12)
+    exam = make_exam(workers=[personas.worker], questions=6)
+    page = phone_page
+    log_in(page, live_server)
+    start_exam(page, live_server, exam)
+    measure = """() => {
+      const label = document.querySelector("#q1 label.option");
+      const input = label.querySelector("input").getBoundingClientRect();
+      const text = label.querySelector("[data-option-text]").getBoundingClientRect();
+      const style = getComputedStyle(label);
+      const right = label.getBoundingClientRect().right - parseFloat(style.paddingRight) - parseFloat(style.borderRightWidth);
+      return {input: input.height, room: right - text.left, font: parseFloat(getComputedStyle(label).fontSize)};
+    }"""
+    normal = page.evaluate(measure)
+    assert normal["input"] >= 20
+    page.get_by_test_id("large-text").click()
+    large = page.evaluate(measure)
+    assert large["font"] >= normal["font"] * 1.2
+    # The box grows with the text (it stayed 19 px), and the line keeps at least 60 % of the screen.
+    assert large["input"] >= normal["input"] * 1.3 and large["input"] >= 28
+    assert large["room"] >= 0.6 * 360
     assert_no_horizontal_scroll(page)

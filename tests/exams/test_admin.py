@@ -186,6 +186,69 @@ def test_categories_are_made_and_moved_with_their_children(personas: Personas) -
     assert response.status_code == 200 and _errors(response)["path"]
 
 
+def _listing(page: str) -> str:
+    found = re.search(r'<table class="listing.*?</table>', page, re.S)
+    assert found is not None, "no listing table"
+    return found.group(0)
+
+
+def _cells(html: str) -> list[str]:
+    return [re.sub(r"<[^>]+>|\s+", "", cell) for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", html, re.S)]
+
+
+def test_lists_say_yes_or_no_in_chinese_and_every_header_is_chinese(personas: Personas) -> None:
+    _active, inactive = make_bank(2)
+    Question.objects.filter(pk=inactive.pk).update(is_active=False)
+    make_exam(questions=1, certifies=True, open_to_all=False)
+    category_for_path("防护/噪声", create=True)
+    for user in (personas.editor, personas.reviewer):
+        client = personas.client(user)
+        questions = _listing(client.get(QUESTIONS).content.decode())
+        exams = _listing(client.get(EXAMS).content.decode())
+        categories = _listing(client.get("/admin/exams/categories/").content.decode())
+        for table in (questions, exams, categories):
+            assert not {"True", "False", "None", "Depth"} & set(_cells(table)), _cells(table)
+            assert 'title="True"' not in table and 'title="False"' not in table
+        assert {"是", "否"} <= set(_cells(questions))
+        assert "向所有劳动者开放" in exams and "合格发证" in exams and {"是", "否"} <= set(_cells(exams))
+        assert "层级" in _cells(categories)
+
+
+def test_the_worker_view_preview_is_one_click_from_the_list_and_the_title_still_edits(personas: Personas) -> None:
+    question = make_bank(1)[0]
+    inspect, edit = f"{QUESTIONS}inspect/{question.pk}/", f"{QUESTIONS}edit/{question.pk}/"
+    for user, can_edit in ((personas.editor, True), (personas.reviewer, False)):
+        listing = _listing(personas.client(user).get(QUESTIONS).content.decode())
+        # Outside the "more" drop-down (hidden until opened): a button of its own.
+        visible = re.sub(r'<div data-w-dropdown-target="content".*?</div>', "", listing, flags=re.S)
+        button = re.search(rf'<a href="{inspect}" class="button[^"]*"[^>]*>(.*?)</a>', visible, re.S)
+        assert button is not None and "预览" in button.group(1), user
+        assert (f'<a href="{edit}"' in listing) is can_edit
+        page = personas.client(user).get(inspect).content.decode()
+        assert 'class="exam-preview"' in page
+
+
+def test_the_inspect_page_shows_a_dash_for_what_is_empty_and_yes_or_no(personas: Personas) -> None:
+    question = make_bank(1)[0]
+    Question.objects.filter(pk=question.pk).update(category=None, dimension=None, hazard_class=None, hazard_factor=None)
+    page = personas.client(personas.editor).get(f"{QUESTIONS}inspect/{question.pk}/").content.decode()
+    facts = dict(zip(re.findall(r"<dt>(.*?)</dt>", page), (re.sub(r"\s+", "", value) for value in
+                                                          re.findall(r"<dd>(.*?)</dd>", page, re.S)), strict=False))
+    assert facts["分类"] == facts["素养维度"] == facts["危害因素类别"] == facts["危害因素"] == "—", facts
+    assert facts["启用"] == "是"
+    assert not {"None", "True", "False", ""} & set(facts.values()), facts
+
+
+def test_the_read_only_inspect_pages_say_yes_or_no_too(personas: Personas) -> None:
+    make_bank(12)
+    exam = make_exam(workers=[personas.worker], questions=6, certifies=False)
+    attempt = attempt_start(worker=personas.worker, exam=exam)
+    page = personas.client(personas.editor).get(f"/admin/exams/attempts/inspect/{attempt.pk}/").content.decode()
+    values = {re.sub(r"\s+", "", value) for value in re.findall(r"<dd>(.*?)</dd>", page, re.S)}
+    assert not {"None", "True", "False", ""} & values, values
+    assert "—" in values
+
+
 # -- exams ---------------------------------------------------------------------------------------
 def test_an_editor_sets_up_an_exam_with_rules(personas: Personas) -> None:
     make_bank(12)

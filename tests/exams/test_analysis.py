@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 
 import pytest
 from django.db import connection
@@ -171,3 +172,51 @@ def test_the_blueprint_prefers_items_within_the_facility_range(personas):
     draws = [{version_to_question[item.version_id] for item in paper_draw(plain, rng=random.Random(seed))}
              for seed in range(5)]
     assert any(drawn - inside - unknown for drawn in draws)  # without a range, any item may come
+
+
+# --- how the admin shows a figure next to its flag -------------------------------------------------
+
+NEAR = [  # (facility, discrimination): each just across a threshold that two decimals would hide
+    (0.198, 0.45), (0.951, 0.45), (0.6, 0.197), (0.6, -0.001), (0.6, 0.2), (0.2, 0.6), (0.6, 0.19996),
+]
+
+
+def _near_report(exam, questions):
+    items = [analysis.ItemReport(question=question.pk, code=question.code, stem=question.stem, kind=question.kind, n=40,
+                                 facility=facility, point_biserial=discrimination, upper_lower=0.3,
+                                 flags=item_flags(facility=facility, discrimination=discrimination, n=40))
+             for question, (facility, discrimination) in zip(questions, NEAR, strict=True)]
+    return analysis.ExamReport(exam=exam.code, computed_at="2025-06-01T08:00:00+08:00", attempts=40,
+                               items_per_paper=6.0, mean=62.0, sd=12.0, kr20=0.71, pass_percent=60,
+                               histogram=[0] * 10, items=items)
+
+
+def test_a_figure_next_to_a_flag_is_shown_on_the_side_the_flag_compares_it(personas, monkeypatch):
+    questions = [make_question(i, kind=QuestionKind.SINGLE) for i in range(1, len(NEAR) + 1)]
+    exam = make_exam(questions=len(NEAR), certifies=False)
+    monkeypatch.setattr(analysis, "analysis_report", lambda of: _near_report(exam, questions) if of == exam else None)
+    page = personas.client(personas.editor).get(f"/admin/exams/exams/analysis/{exam.pk}/").content.decode()
+    shown = {}
+    for row in re.findall(r'<tr[^>]*data-question="([^"]+)">(.*?)</tr>', page, re.S):
+        code, cells = row
+        facility = re.search(r"<td data-facility>(.*?)</td>", cells).group(1)
+        discrimination = re.search(r"<td data-discrimination>(.*?)</td>", cells).group(1)
+        shown[code] = (facility, discrimination, "太难" in cells, "太易" in cells, "负区分度" in cells, "区分度低" in cells)
+    by_question = {question.code: values for question, values in zip(questions, NEAR, strict=True)}
+    assert set(shown) == set(by_question)
+    for code, (facility, discrimination, too_hard, too_easy, negative, low) in shown.items():
+        # What is shown compares with the threshold exactly as the flag does.
+        assert (float(facility) < analysis.FACILITY_LOW) is too_hard, (by_question[code], facility)
+        assert (float(facility) > analysis.FACILITY_HIGH) is too_easy, (by_question[code], facility)
+        assert (float(discrimination) < 0) is negative, (by_question[code], discrimination)
+        assert (0 <= float(discrimination) < analysis.DISCRIMINATION_LOW) is low, (by_question[code], discrimination)
+    assert {values[:2] for values in shown.values()} == {
+        ("0.198", "0.45"), ("0.951", "0.45"), ("0.60", "0.197"), ("0.60", "-0.001"), ("0.60", "0.20"), ("0.20", "0.60"), ("0.60", "0.199")}
+    # The bank's list and a question's page use the same figures.
+    for question, (facility, discrimination) in zip(questions, NEAR, strict=True):
+        Question.objects.filter(pk=question.pk).update(facility=facility, discrimination=discrimination,
+                                                       stats_responses=40)
+    listing = personas.client(personas.editor).get("/admin/exams/questions/").content.decode()
+    assert "0.197" in listing and "0.951" in listing and "-0.001" in listing
+    inspect = personas.client(personas.editor).get(f"/admin/exams/questions/inspect/{questions[2].pk}/").content.decode()
+    assert "0.197" in inspect and "区分度低" in inspect

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from defusedxml.ElementTree import fromstring
 
-from core.text import nfkc
 from exams.models import Category, Question, QuestionKind
 from exams.services import bank_files
 from exams.services.bank import QuestionData, question_save
@@ -45,9 +44,9 @@ def test_multichoice_single_and_multiple_truefalse_and_categories_are_read():
     assert result.committed, result.errors
     q1, q2, q3, q4 = Question.objects.order_by("pk")
     assert (q1.kind, q1.stem, q1.options, q1.answer, q1.explanation, q1.category.path) == (
-        # Stored as every bank text is: NFKC (full-width ？ and ： become ? and :).
-        QuestionKind.SINGLE, nfkc("噪声作业场所的职业接触限值是多少？"), ["30 dB", "85 dB(A)", "120 dB"], "B",
-        nfkc("GBZ 2.2：85 dB(A)"), "法律法规/职业病防治法")
+        # Stored as written, full-width ？ and ： included (exams.services.bank keeps prose as it is).
+        QuestionKind.SINGLE, "噪声作业场所的职业接触限值是多少？", ["30 dB", "85 dB(A)", "120 dB"], "B",
+        "GBZ 2.2：85 dB(A)", "法律法规/职业病防治法")
     assert (q2.kind, q2.answer) == (QuestionKind.MULTIPLE, "AB")
     assert (q3.kind, q3.answer, q3.category.path, q3.difficulty, q3.dimension_id) == (
         QuestionKind.TRUE_FALSE, "A", "危害因素", 2, "protection_skills")
@@ -228,6 +227,29 @@ def test_a_bank_exported_to_moodle_imports_back_identically():
     assert result.committed, result.errors
     assert result.skipped == []
     assert bank_snapshot() == before
+
+
+def test_a_code_with_a_double_hyphen_exports_well_formed_and_comes_back_as_information():
+    import xml.etree.ElementTree as StdlibTree
+
+    _round_trip_bank()
+    before = bank_snapshot()
+    # Public codes are token_urlsafe: "-" and "_" are among their characters, so "--" happens.
+    codes = ["ab--cd--ef", "trailing-", "x-->y&<z>"]
+    for question, code in zip(Question.objects.order_by("pk"), codes, strict=False):
+        Question.objects.filter(pk=question.pk).update(code=code)
+    xml, count = bank_files.bank_export_moodle(actor=None)
+    assert count == 6
+    for parse in (StdlibTree.fromstring, fromstring):
+        root = parse(xml.encode())
+        assert {element.findtext("idnumber") for element in root.findall("question")} >= set(codes)
+    assert "<!--" not in xml
+    empty_bank()
+    result = bank_file_check(content=xml.encode(), name="from-us.xml", commit=True, create_categories=True)
+    assert result.committed, result.errors
+    assert bank_snapshot() == before
+    # Another system's ID number is not taken as our code: each question got a fresh one.
+    assert not Question.objects.filter(code__in=codes).exists()
 
 
 def _category_text(element):

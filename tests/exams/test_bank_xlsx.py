@@ -4,6 +4,7 @@ commit, the downloadable template, and an export that imports back unchanged."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -12,7 +13,7 @@ from openpyxl import load_workbook
 from exams.models import Category, Question, QuestionKind
 from exams.resources import HEADERS
 from exams.services import bank_files
-from exams.services.bank import QuestionData, question_save
+from exams.services.bank import FALSE_WORDS, TRUE_WORDS, QuestionData, question_save
 from exams.services.bank_files import BankFileError, bank_file_check
 from orgs.models import HazardFactor
 from tests.exams.bankfiles import LETTER, bank_snapshot, empty_bank, read_sheet, row, xlsx_bytes
@@ -64,6 +65,9 @@ def test_commit_writes_every_row_through_question_save():
     (row(answer=""), "答案", "答案为空"),
     (row(answer="AX"), "答案", "不是选项字母"),
     (row(kind="判断题", options=(), answer="也许"), "答案", "对 或 错"),
+    # "X" reads as 错 to some and as a tick to others: no longer a true/false word.
+    (row(kind="判断题", options=(), answer="X"), "答案", "对 或 错"),
+    (row(kind="判断题", options=(), answer="x"), "答案", "对 或 错"),
     (row(stem="   "), "题干", "题干为空"),
     (row(kind="填空题"), "题型", "不认识的题型“填空题”"),
     (row(kind=""), "题型", "题型为空"),
@@ -88,6 +92,56 @@ def test_each_bad_cell_is_named_by_row_and_column(values, header, words):
     error = result.errors[0]
     assert (error.row, error.letter, error.header) == (3, LETTER[header], header)
     assert words in error.message
+
+
+@pytest.mark.parametrize(("header", "formula"), [
+    ("题干", '=HYPERLINK("https://example.com/law","职业病防治法")'),
+    ("选项B", "=A1"),
+    ("答案", '=CONCAT("A","B")'),
+    ("解析", '=HYPERLINK("https://example.com")'),
+    ("难度", "=1+2"),
+    ("启用", "=TRUE()"),
+])
+def test_a_formula_is_named_as_a_formula_in_its_cell_in_any_column(header, formula):
+    result = check([row(stem="第一题没有问题"), row(**{header: formula})])
+    assert [(error.row, error.letter, error.header) for error in result.errors] == [(3, LETTER[header], header)]
+    message = result.errors[0].message
+    assert "不支持公式" in message and formula[:20] in message
+    assert "题干为空" not in message
+
+
+def test_the_cached_value_of_a_formula_is_not_taken_for_what_the_cell_says():
+    # Excel stores a formula with its last result: the result is not what the editor wrote.
+    content = xlsx_bytes([row(), row(stem="第二题", 答案='=IF(TRUE,"C","A")')])
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    sheet = next(name for name in parts if name.startswith("xl/worksheets/sheet"))
+    written = b'<c r="K3"><f>IF(TRUE,"C","A")</f><v /></c>'
+    assert written in parts[sheet]
+    parts[sheet] = parts[sheet].replace(written, b'<c r="K3" t="str"><f>IF(TRUE,"C","A")</f><v>C</v></c>')
+    stream = io.BytesIO()
+    with zipfile.ZipFile(stream, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    result = bank_file_check(content=stream.getvalue(), name="excel.xlsx")
+    assert [(error.row, error.header) for error in result.errors] == [(3, "答案")]
+    assert "不支持公式" in result.errors[0].message
+
+
+def test_the_notes_list_exactly_the_true_false_words_the_importer_accepts():
+    stream = io.BytesIO()
+    bank_files.bank_template_write(stream)
+    notes = {cells[0]: cells[1] for cells in load_workbook(io.BytesIO(stream.getvalue()))["填写说明"].iter_rows(
+        values_only=True) if cells[0]}
+    found = re.search(r"判断题：(?P<true>[^；]+) 都表示“对”；(?P<false>[^（]+) 都表示“错”", notes["答案"])
+    assert found, notes["答案"]
+    assert set(found["true"].split("、")) == TRUE_WORDS
+    assert set(found["false"].split("、")) == FALSE_WORDS
+    assert "X" not in FALSE_WORDS | TRUE_WORDS
+    for word in TRUE_WORDS | FALSE_WORDS:
+        answer = "对" if word in TRUE_WORDS else "错"
+        result = check([row(kind="判断题", stem=f"判断题 {word}", options=(), answer=word.lower())])
+        assert result.ok and result.rows[0].answer == answer, (word, result.errors)
 
 
 def test_every_problem_of_a_row_is_listed_not_only_the_first():

@@ -4,6 +4,8 @@ assignment back, one worker's extra time and attempts, and the pages, for every 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -350,3 +352,182 @@ def test_the_override_page_grants_and_refuses(personas: Personas, exam: Exam) ->
     assert done.status_code == 302
     assert ExamOverride.objects.get().extra_minutes == 15
     assert "视力不好" in client.get(url).content.decode()
+
+
+# --- the assign form: due date, the hand-picked list across pages ----------------------------------
+
+
+def test_a_due_date_after_the_exam_closes_is_refused_by_the_server(personas: Personas, exam: Exam) -> None:
+    client = personas.client(personas.employer_admin)
+    url = _urls(personas, exam)["assign"]
+    closing = timezone.localtime(exam.closes_at)
+    # The date field's max stops a browser, not a crafted request.
+    refused = client.post(url, {"post_role": "exposed", "due": (closing.date() + dt.timedelta(days=1)).isoformat()})
+    page = refused.content.decode()
+    assert refused.status_code == 200 and 'data-testid="assign-error"' in page
+    assert f"不能晚于考试结束日期 {closing:%Y-%m-%d}" in page and f"{closing:%Y-%m-%d %H:%M}" in page
+    assert "不能晚于考试结束日期" in client.post(url, {"post_role": "exposed", "due": "2999-01-01"}).content.decode()
+    assert not ExamAssignment.objects.exists()
+    # The closing day itself is fine: the deadline is the exam's end, not midnight after it.
+    done = client.post(url, {"post_role": "exposed", "due": closing.date().isoformat()})
+    assert done.status_code == 302
+    assert ExamAssignment.objects.get().due_at == min(exam.closes_at, timezone.make_aware(
+        dt.datetime.combine(closing.date(), dt.time(23, 59, 59))))
+
+
+@pytest.fixture
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    from exams import employer_views
+
+    monkeypatch.setattr(employer_views, "PICK_PAGE_SIZE", 2)
+
+
+def _checkbox_codes(page: str) -> dict[str, bool]:
+    boxes = re.finditer(r'<input type="checkbox" name="worker" value="([^"]+)"[^>]*>', page)
+    return {box.group(1): "checked" in box.group(0) for box in boxes}
+
+
+def _hidden_codes(page: str) -> set[str]:
+    return set(re.findall(r'<input type="hidden" name="worker" value="([^"]+)">', page))
+
+
+def test_ticks_on_one_page_of_the_list_are_kept_on_the_next(personas: Personas, exam: Exam, small_pages: None) -> None:
+    for name in ("甲一", "乙二", "丙三"):
+        WorkerFactory(employer=personas.employer, name=name)
+    client = personas.client(personas.employer_admin)
+    url = _urls(personas, exam)["assign"]
+    first = client.get(url).content.decode()
+    on_first = list(_checkbox_codes(first))
+    assert len(on_first) == 2 and 'name="goto" value="2"' in first
+    ticked = on_first[0]
+    # 下一页 sends the form: nothing is assigned, the tick travels as a hidden field.
+    second = client.post(url, {"worker": [ticked], "goto": "2", "page": "1", "q": ""})
+    page = second.content.decode()
+    assert second.status_code == 200 and not ExamAssignment.objects.exists()
+    assert ticked not in _checkbox_codes(page) and _hidden_codes(page) == {ticked}
+    assert "已从名单中选了 1 人" in page
+    on_second = list(_checkbox_codes(page))
+    assert on_second and not set(on_second) & set(on_first)
+    # Back to the first page: the tick is a ticked box again, the second page's one hidden.
+    back = client.post(url, {"worker": [ticked, on_second[0]], "goto": "1", "page": "2"}).content.decode()
+    assert _checkbox_codes(back)[ticked] is True and _hidden_codes(back) == {on_second[0]}
+    # A search keeps them too.
+    searched = client.post(url, {"worker": [ticked, on_second[0]], "goto": "1", "q": "丙三"}).content.decode()
+    assert _hidden_codes(searched) | {code for code, on in _checkbox_codes(searched).items() if on} == {
+        ticked, on_second[0]}
+    done = client.post(url, {"worker": [ticked, on_second[0]], "page": "2"})
+    assert done.status_code == 302
+    assert set(ExamAssignment.objects.values_list("worker__code", flat=True)) == {ticked, on_second[0]}
+
+
+def test_a_page_past_the_end_shows_the_last_page_not_a_dead_end(personas: Personas, exam: Exam, small_pages: None) -> None:
+    for name in ("甲一", "乙二"):
+        WorkerFactory(employer=personas.employer, name=name)
+    client = personas.client(personas.employer_admin)
+    url = _urls(personas, exam)["assign"]
+    last = client.get(url, {"page": "999999"})
+    page = last.content.decode()
+    assert last.status_code == 200 and 'id="assign-form"' in page
+    assert "没有第 999999 页，显示的是第 2 页" in page and "第 2 / 2 页" in page
+    for odd in ("²", "0", "-1", "abc\x00"):
+        shown = client.get(url, {"page": odd})
+        assert shown.status_code == 200 and "第 1 / 2 页" in shown.content.decode(), odd
+    assert client.post(url, {"goto": "999999"}).status_code == 200
+
+
+def test_another_employers_worker_is_never_carried_as_a_pick(personas: Personas, exam: Exam) -> None:
+    client = personas.client(personas.employer_admin)
+    page = client.post(_urls(personas, exam)["assign"], {"worker": [personas.other_worker.code, "\x00bad"],
+                                                         "goto": "1"}).content.decode()
+    assert personas.other_worker.code not in page and personas.other_worker.name not in page
+    assert not ExamAssignment.objects.exists()
+
+
+def test_hazard_labels_say_how_many_workers_without_ambiguity(personas: Personas, exam: Exam) -> None:
+    page = personas.client(personas.employer_admin).get(_urls(personas, exam)["assign"]).content.decode()
+    assert '噪声<span class="muted">（物理因素）· 1 人</span>' in page
+    assert '煤尘<span class="muted">（粉尘）· 1 人</span>' in page
+    assert "（1）" not in page
+
+
+# --- the results page, revoking, the export ---------------------------------------------------------
+
+
+def test_the_results_table_has_the_due_date_and_codes_do_not_wrap(personas: Personas, exam: Exam) -> None:
+    due = timezone.localtime(exam.closes_at).replace(hour=23, minute=59, second=59) - dt.timedelta(days=2)
+    exam_assign(actor=personas.employer_admin, employer=personas.employer, exam=exam, post_roles=["exposed"], due_at=due)
+    attempt = attempt_start(worker=personas.worker, exam=exam)
+    token = attempt_open(attempt=attempt)
+    from exams.services.attempts import answer_save
+
+    for position, key in answer_key(attempt).items():
+        answer_save(attempt=attempt, device_token=token, position=position, response=key)
+    attempt_submit(attempt=attempt)
+    page = personas.client(personas.employer_admin).get(_urls(personas, exam)["results"]).content.decode()
+    headers = re.findall(r"<th>(.*?)</th>", page)
+    assert headers.index("完成期限") == headers.index("岗位角色") + 1
+    assert f'<td class="nowrap" data-due>{due:%Y-%m-%d}</td>' in page
+    assert '<span class="nowrap">王工</span>' in page
+    assert ".results code { white-space: nowrap; }" in page and f"<code>{attempt.certificate.verification}</code>" in page
+
+
+def _certificate(personas: Personas, exam: Exam) -> Any:
+    exam_assign(actor=personas.employer_admin, employer=personas.employer, exam=exam, post_roles=["exposed"])
+    attempt = attempt_start(worker=personas.worker, exam=exam)
+    token = attempt_open(attempt=attempt)
+    from exams.services.attempts import answer_save
+
+    for position, key in answer_key(attempt).items():
+        answer_save(attempt=attempt, device_token=token, position=position, response=key)
+    return attempt_submit(attempt=attempt).certificate
+
+
+def test_the_revoke_page_leads_back_to_the_exams_results_and_says_a_missing_reason_once(
+        personas: Personas, exam: Exam) -> None:
+    certificate = _certificate(personas, exam)
+    client = personas.client(personas.employer_admin)
+    url = reverse("exams:certificate_revoke", args=[personas.employer.code, certificate.verification])
+    page = client.get(url).content.decode()
+    back = re.search(r'<a href="([^"]+)" data-testid="back">(.*?)</a>', page)
+    assert back is not None
+    assert back.group(1) == _urls(personas, exam)["results"] and back.group(2) == f"← 考试成绩：{exam.title}"
+    assert personas.employer.name not in back.group(2)
+    for reason in ("", "   "):
+        refused = client.post(url, {"reason": reason}).content.decode()
+        assert refused.count("请填写撤销原因") == 1 and "必需字段" not in refused, reason
+        assert refused.count('class="errorlist') == 1
+    certificate.refresh_from_db()
+    assert certificate.revoked_at is None
+    assert client.post(url, {"reason": "代考"}).status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.revoked_reason == "代考"
+    for persona in ("outsider", "worker_user"):
+        assert personas.client(getattr(personas, persona)).get(url).status_code == 404, persona
+
+
+def test_one_exams_export_is_named_after_the_exam(personas: Personas, exam: Exam) -> None:
+    from urllib.parse import quote
+
+    Exam.objects.filter(pk=exam.pk).update(title="接害劳动者/岗前:考试 2025")
+    client = personas.client(personas.employer_admin)
+    address = reverse("exams:employer_results_export", args=[personas.employer.code])
+    one = client.get(client.post(address, {"exam": exam.code})["Location"])
+    everything = client.get(client.post(address)["Location"])
+    one_name, all_name = one["Content-Disposition"], everything["Content-Disposition"]
+    assert quote("exam-results-接害劳动者-岗前-考试-2025-") in one_name
+    assert all_name.startswith('attachment; filename="exam-results-2') and one_name != all_name
+
+
+def test_exporting_an_unknown_exam_shows_the_form_again_with_a_message(personas: Personas, exam: Exam) -> None:
+    from exams.models import ResultsExport
+
+    client = personas.client(personas.employer_admin)
+    address = reverse("exams:employer_results_export", args=[personas.employer.code])
+    draft = _draft()
+    for code in ("NoSuchExam12", draft.code, "a\x00b"):
+        response = client.post(address, {"exam": code}, follow=True)
+        page = response.content.decode()
+        assert response.status_code == 200 and response.redirect_chain[-1][0] == address, code
+        assert "没有这场考试" in page and 'name="exam"' in page, code
+    assert not ResultsExport.objects.exists()
+    assert personas.client(personas.outsider).post(address, {"exam": "NoSuchExam12"}).status_code == 404

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import openpyxl
 import pytest
@@ -189,9 +190,12 @@ def test_the_export_page_starts_and_downloads(personas: Personas, exam: Exam) ->
     export = ResultsExport.objects.get()
     assert response.status_code == 302 and response["Location"] == f"{address}?download={export.code}"
     download = client.get(response["Location"])
-    assert download["Content-Disposition"].startswith('attachment; filename="exam-results-')
+    # One exam's file is named after it (a Chinese title is sent as RFC 5987 filename*).
+    assert download["Content-Disposition"].startswith("attachment; filename*=utf-8''exam-results-")
+    assert quote(exam.title) in download["Content-Disposition"]
     assert client.get(address).status_code == 200
-    assert client.post(address, {"exam": "NoSuchExam12"}).status_code == 404
+    # An unknown exam is not a dead end: the form again, with a message (test_employer).
+    assert client.post(address, {"exam": "NoSuchExam12"})["Location"] == address
     assert client.get(address, {"download": "NoSuchCode12"}).status_code == 404
     assert client.get(address, {"download": "a\x00"}).status_code == 404
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -628,3 +629,120 @@ def test_the_home_page_resumes_an_attempt_first(personas: Personas, exam: Exam, 
 def test_other_roles_get_no_exam_steps_or_link(personas: Personas, exam: Exam) -> None:
     html = _html(personas.client(personas.employer_admin).get("/"))
     assert exam.title not in html and f'href="{reverse("exams:home")}"' not in html
+
+
+# -- fixes after trying the pages as new users ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["exams:home", "exams:exam", "exams:history"])
+def test_a_paper_whose_time_ran_out_is_graded_before_a_list_shows_it(exam: Exam, worker: Client, name: str) -> None:
+    attempt = _start(worker, exam)
+    _html_text, token = _open(worker, attempt)
+    key = answer_key(attempt)
+    assert _answer(worker, attempt, {"device": token, "position": 1, "response": key[1]}).status_code == 200
+    attempt.refresh_from_db()
+    # No sweep and no state poll since: the phone was put away and the time ran out.
+    url = reverse(name, args=[exam.code]) if name == "exams:exam" else reverse(name)
+    with time_machine.travel(attempt.deadline + dt.timedelta(hours=2)):
+        html = _html(worker.get(url))
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.GRADED and attempt.submitted_by_deadline
+    assert attempt.graded_at == attempt.deadline  # handed in at its deadline, not when the list was opened
+    assert attempt.score == attempt.items.get(position=1).points_possible
+    assert "作答中" not in html and f'href="{reverse("exams:attempt", args=[attempt.code])}"' not in html
+    if name != "exams:home":
+        assert reverse("exams:result", args=[attempt.code]) in html
+    if name == "exams:exam":
+        assert "已考 1 次，还可考 1 次" in html
+    if name == "exams:home":
+        assert "可参加 1 次" in html
+
+
+def test_a_list_leaves_a_paper_within_its_time_alone(exam: Exam, worker: Client) -> None:
+    attempt = _start(worker, exam)
+    html = _html(worker.get(reverse("exams:exam", args=[exam.code])))
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.OPEN and "作答中，继续" in html
+
+
+def test_a_second_mock_resumes_the_open_one(exam: Exam, worker: Client) -> None:
+    first = worker.post(reverse("exams:mock", args=[exam.code]))["Location"]
+    assert worker.post(reverse("exams:mock", args=[exam.code]))["Location"] == first
+    assert Attempt.objects.filter(mode=AttemptMode.MOCK).count() == 1
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"position": 1.5, "response": "A"}, "position"),
+    ({"position": True, "response": "A"}, "position"),
+    ({"position": "x", "response": "A"}, "position"),
+    ({"position": 1, "flagged": "maybe"}, "flagged"),
+    ({"position": 1, "flagged": 2}, "flagged"),
+    ({"position": 1, "flagged": [True]}, "flagged"),
+    ({"position": 1, "flagged": {"on": True}}, "flagged"),
+    ({"position": 1, "response": "A", "flagged": "真"}, "flagged"),
+])
+def test_a_position_or_flag_that_is_not_one_is_400(exam: Exam, worker: Client, body: dict[str, Any],
+                                                    field: str) -> None:
+    attempt = _start(worker, exam)
+    _html_text, token = _open(worker, attempt)
+    response = _answer(worker, attempt, {"device": token, **body})
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    data = response.json()
+    assert data["ok"] is False and data["code"] == "invalid" and data["field"] == field and data["message"]
+    assert not attempt.items.exclude(response="").exists() and not attempt.items.filter(flagged=True).exists()
+
+
+def test_a_flag_sent_as_a_form_field_that_is_not_one_is_400(exam: Exam, worker: Client) -> None:
+    attempt = _start(worker, exam)
+    _html_text, token = _open(worker, attempt)
+    response = worker.post(reverse("exams:answer", args=[attempt.code]), {"device": token, "position": 1, "flagged": "maybe"})
+    assert response.status_code == 400 and response.json()["field"] == "flagged"
+    response = worker.post(reverse("exams:answer", args=[attempt.code]), {"device": token, "position": "1.5", "response": "A"})
+    assert response.status_code == 400 and response.json()["field"] == "position"
+
+
+@pytest.mark.parametrize(("flagged", "expected"), [
+    (True, True), (False, False), (1, True), (0, False), ("on", True), ("off", False), ("yes", True), ("no", False),
+    ("TRUE", True), ("0", False),
+])
+def test_every_spelling_of_a_flag_is_taken(exam: Exam, worker: Client, flagged: Any, expected: bool) -> None:
+    attempt = _start(worker, exam)
+    _html_text, token = _open(worker, attempt)
+    response = _answer(worker, attempt, {"device": token, "position": "2", "flagged": flagged})
+    assert response.status_code == 200 and response.json()["flagged"] is expected
+    assert attempt.items.get(position=2).flagged is expected
+
+
+def test_practice_results_say_right_or_wrong_not_points(personas: Personas, worker: Client) -> None:
+    make_bank(12)
+    attempt = _practise(worker)
+    _html_text, token = _open(worker, attempt)
+    _answer(worker, attempt, {"device": token, "position": 1, "response": _wrong_letter(attempt, 1)})
+    _answer(worker, attempt, {"device": token, "position": 2,
+                              "response": attempt.items.select_related("version").get(position=2).version.answer})
+    html = _html(worker.get(worker.post(reverse("exams:submit", args=[attempt.code]))["Location"]))
+    assert html.count('data-testid="review-item"') == 5
+    assert "✓ 正确" in html and "✗ 错误" in html
+    assert 'data-testid="review-points"' not in html and " 分" not in html
+
+
+def test_scores_drop_a_trailing_zero(exam: Exam, worker: Client) -> None:
+    attempt = _graded(worker, exam)
+    assert attempt.score == attempt.max_score and attempt.score == attempt.score.to_integral_value()
+    score = int(attempt.score)
+    result = _html(worker.get(reverse("exams:result", args=[attempt.code])))
+    assert f"{score} / {score} 分" in result and ".0 分" not in result and ".0 /" not in result
+    points = re.findall(r'data-testid="review-points">([^<]+)<', result)
+    assert len(points) == attempt.items.count() and all(re.fullmatch(r"\d+ / \d+ 分", text) for text in points)
+    for name, args in (("exams:history", []), ("exams:exam", [exam.code])):
+        html = _html(worker.get(reverse(name, args=args)))
+        assert f"{score} 分" in html and f"{score}.0 分" not in html, name
+    # A half point keeps its decimal.
+    Attempt.objects.filter(pk=attempt.pk).update(score=Decimal("7.5"))
+    assert "7.5 / " in _html(worker.get(reverse("exams:result", args=[attempt.code])))
+
+
+def test_back_links_are_tap_sized(exam: Exam, worker: Client) -> None:
+    for url in (reverse("exams:exam", args=[exam.code]), reverse("exams:history"), reverse("exams:practice"),
+                reverse("exams:wrong_book")):
+        assert re.search(r'<a class="back-link" href="[^"]+">← ', _html(worker.get(url))), url
