@@ -101,6 +101,10 @@ def _worker_or_404(request: Request) -> Any:
     worker = selectors.current_worker(request)
     if worker is None:
         raise NotFound(_("登录的账号没有劳动者档案"))
+    from exams.services.attempts import attempts_grade_expired_for
+
+    # As the pages do: a paper whose time ran out is graded before it is listed.
+    attempts_grade_expired_for(worker=worker)
     return worker
 
 

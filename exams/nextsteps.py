@@ -30,6 +30,10 @@ def next_steps(request: HttpRequest, result: NextSteps) -> None:
     worker = selectors.current_worker(request)
     if worker is None:
         return
+    from exams.services.attempts import attempts_grade_expired_for
+
+    # A paper whose time ran out is graded before the page counts what is left to sit.
+    attempts_grade_expired_for(worker=worker)
     cards = [card for card in selectors.worker_exams(worker) if card.to_sit]
     for card in cards:
         url = reverse("exams:exam", args=[card.exam.code])
