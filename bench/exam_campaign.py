@@ -178,7 +178,7 @@ def _search(env: dict[str, str], workdir: Path, base: str, people: dict[str, Any
             break
         result = _level(env, workdir, base, people, size, count, f"N={count}")
         levels.append(result)
-        if not levels[:-1] and result["completed"] == 0 and result["errors"]:
+        if not levels[:-1] and result["completed"] == 0 and result["refused"]:
             raise contract_error(result)
         if not result["held"]:
             break

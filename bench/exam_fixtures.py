@@ -36,6 +36,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import math
 import random
 import re
 import resource
@@ -308,6 +309,10 @@ class Load:
     latencies: dict[str, list[float]] = field(default_factory=dict)
     finished: list[float] = field(default_factory=list)  # when each request ended, for rates
     errors: Counter[str] = field(default_factory=Counter)
+    # Of the errors: answers outside the contract (a wrong status or body), as against requests that
+    # got no answer in time or lost their connection (a server overloaded, not one that is wrong).
+    refused: int = 0
+    timeouts: int = 0
     samples: list[str] = field(default_factory=list)
     abort_after: int = 0
     stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -330,7 +335,11 @@ class Load:
         try:
             async with asyncio.timeout(self.timeout):
                 status, response_headers, content = await _exchange(self.host, self.port, method, path, headers, body)
-        except (OSError, TimeoutError, ValueError, IndexError) as exc:
+        except TimeoutError as exc:
+            self.timeouts += 1
+            self.fail(kind, f"{kind}: no answer within {self.timeout:g} s")
+            raise Refused(kind) from exc
+        except (OSError, ValueError, IndexError) as exc:
             self.fail(kind, f"{kind}: {type(exc).__name__} {exc}")
             raise Refused(kind) from exc
         if record:
@@ -347,6 +356,7 @@ class Load:
 
     def expect(self, kind: str, ok: bool, status: int, content: bytes) -> None:
         if not ok:
+            self.refused += 1
             self.fail(kind, f"{kind}: HTTP {status} {content[:200]!r}")
             raise Refused(kind)
 
@@ -453,7 +463,8 @@ async def _surge_examinee(load: Load, plan: dict[str, Any], who: Examinee, arriv
         await start_and_open(load, plan["exam"], who)
         first_question.append((time.perf_counter() - started) * 1000)
     except Refused:
-        pass
+        # Never got there: slower than any who did, so the percentiles are over every examinee.
+        first_question.append(math.inf)
 
 
 def _arrivals(count: int, window: float, seed: int, lead: float = 1.0) -> list[float]:
@@ -481,8 +492,8 @@ async def _drive_open(plan: dict[str, Any]) -> dict[str, Any]:
     await asyncio.gather(*tasks)
     wall, cpu = time.monotonic() - wall, time.process_time() - cpu
     result = _report(load, plan, wall, cpu)
-    result.update(completed=len(done) if plan["mode"] == "campaign" else len(first_question),
-                  aborted=load.stop.is_set())
+    reached = [value for value in first_question if value != math.inf]
+    result.update(completed=len(done) if plan["mode"] == "campaign" else len(reached), aborted=load.stop.is_set())
     if plan["mode"] == "surge":
         result["first_question"] = _summary(first_question)
     return result
@@ -557,14 +568,19 @@ def _load(plan: dict[str, Any]) -> Load:
 
 
 def _p(values: list[float], share: float) -> float | None:
+    """The percentile, or None when it falls among those who never got an answer (infinite)."""
     from bench.common import percentile
 
-    return round(percentile(values, share), 1) if values else None
+    if not values:
+        return None
+    value = percentile(values, share)
+    return round(value, 1) if math.isfinite(value) else None
 
 
 def _summary(values: list[float]) -> dict[str, Any]:
-    return {"count": len(values), "p50_ms": _p(values, 0.5), "p95_ms": _p(values, 0.95), "p99_ms": _p(values, 0.99),
-            "max_ms": round(max(values), 1) if values else None}
+    finite = [value for value in values if math.isfinite(value)]
+    return {"count": len(values), "unanswered": len(values) - len(finite), "p50_ms": _p(values, 0.5),
+            "p95_ms": _p(values, 0.95), "p99_ms": _p(values, 0.99), "max_ms": round(max(finite), 1) if finite else None}
 
 
 def _report(load: Load, plan: dict[str, Any], wall: float, cpu: float) -> dict[str, Any]:
@@ -573,7 +589,8 @@ def _report(load: Load, plan: dict[str, Any], wall: float, cpu: float) -> dict[s
     buckets = Counter(int(moment) for moment in load.finished)
     return {
         "mode": plan["mode"], "examinees": len(plan["examinees"]), "requests": requests,
-        "errors": sum(load.errors.values()), "errors_by_kind": dict(load.errors), "error_samples": load.samples,
+        "errors": sum(load.errors.values()), "refused": load.refused, "timeouts": load.timeouts,
+        "errors_by_kind": dict(load.errors), "error_samples": load.samples,
         "all": _summary(every), "kinds": {kind: _summary(values) for kind, values in sorted(load.latencies.items())},
         "wall_seconds": round(wall, 1), "mean_req_per_s": round(requests / wall, 1) if wall else 0.0,
         "peak_req_per_s": max(buckets.values()) if buckets else 0,

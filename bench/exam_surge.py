@@ -14,20 +14,23 @@ goal is one second, the limit within which a tap still feels answered.
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.common import BenchError, Row, median
+from bench.common import Row, median
 from bench.exam_campaign import contract_error, drive, driver_note, fixture, population, warm_up
 from bench.server import WORKERS, check, served, server_env
 
 NAME = "exam_surge"
 GOAL_MS = 1000.0
 GOAL = f"p95 < {GOAL_MS / 1000:g} s"
-REQUEST_TIMEOUT = 120.0
+# Long: under a surge the queue is the finding, so a wait shows as time rather than as a failure.
+REQUEST_TIMEOUT = 300.0
+RUNS_ENV = "BENCH_EXAM_SURGE_RUNS"
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ QUICK = Size(examinees=20, window_seconds=1.0, runs=1)
 
 def run(*, quick: bool, database_url: str) -> Row:
     size = QUICK if quick else FULL
+    if not quick and os.environ.get(RUNS_ENV):
+        size = Size(examinees=size.examinees, window_seconds=size.window_seconds, runs=int(os.environ[RUNS_ENV]))
     env = server_env(database_url)
     load_average = os.getloadavg()[0]
     results: dict[str, list[dict[str, Any]]] = {"ahead": [], "on_demand": []}
@@ -72,37 +77,46 @@ def _surge(env: dict[str, str], workdir: Path, base: str, people: dict[str, Any]
             "examinees": people["examinees"][: size.examinees], "arrival_seconds": size.window_seconds,
             "timeout": REQUEST_TIMEOUT, "seed": 8 + number}
     result = drive(env, workdir, plan, size.window_seconds + REQUEST_TIMEOUT * 2 + 300)
-    if result["completed"] == 0 and result["errors"]:
+    if result["completed"] == 0 and result["refused"]:
         raise contract_error(result)
     result.update(variant=variant, papers=made["papers"], papers_seconds=made["papers_seconds"])
     return result
 
 
 def _row(size: Size, results: dict[str, list[dict[str, Any]]], load_average: float) -> Row:
-    def p95(variant: str) -> float:
-        return median([run["first_question"]["p95_ms"] or 0.0 for run in results[variant]])
+    def median_of(variant: str, key: str) -> float:
+        # A run whose percentile fell among examinees who never got the page counts as infinite.
+        return median([run["first_question"][key] or math.inf for run in results[variant]])
 
+    def shown(value: float) -> str:
+        return f"{value:,.0f} ms" if math.isfinite(value) else f"> {REQUEST_TIMEOUT:g} s"
+
+    ours, reference = median_of("ahead", "p95_ms"), median_of("on_demand", "p95_ms")
+    p50 = {variant: median_of(variant, "p50_ms") for variant in results}
     errors = {variant: sum(run["errors"] for run in runs) for variant, runs in results.items()}
-    ours, reference = p95("ahead"), p95("on_demand")
-    if not ours:
-        raise BenchError("no examinee reached the first question")
-    p50 = {variant: median([run["first_question"]["p50_ms"] or 0.0 for run in runs]) for variant, runs in results.items()}
+    timeouts = {variant: sum(run["timeouts"] for run in runs) for variant, runs in results.items()}
+    refused = {variant: sum(run["refused"] for run in runs) for variant, runs in results.items()}
     papers = median([run["papers_seconds"] for run in results["ahead"]])
     note = (
         f"{size.examinees:,} signed-in examinees arrive at random within {size.window_seconds:g} s; time from the "
-        f"start POST to the attempt page with its first question (302 followed, page read to the end); ours: papers "
+        f"start POST to the attempt page with its first question (302 followed, page read to the end), over every "
+        f"examinee (one who got no answer within {REQUEST_TIMEOUT:g} s counts as slower than all); ours: papers "
         f"drawn ahead ({papers:,.1f} s for {size.examinees:,} through papers_prepare, before the surge); reference: "
-        f"no papers drawn ahead, each start draws its own; median of {size.runs} runs each, alternating; p50 "
-        f"{p50['ahead']:,.0f} vs {p50['on_demand']:,.0f} ms; errors {errors['ahead']} vs {errors['on_demand']}; "
-        f"peak {max(run['peak_req_per_s'] for run in results['ahead']):,} req/s answered; "
+        f"no papers drawn ahead, each start draws its own; median of {size.runs} run(s) each, alternating; p50 "
+        f"{shown(p50['ahead'])} vs {shown(p50['on_demand'])}; errors {errors['ahead']} vs {errors['on_demand']} "
+        f"(timeouts {timeouts['ahead']} vs {timeouts['on_demand']}, refused {refused['ahead']} vs "
+        f"{refused['on_demand']}); peak {max(run['peak_req_per_s'] for run in results['ahead']):,} req/s answered; "
         f"{driver_note(results['ahead'] + results['on_demand'])}; gunicorn {WORKERS} sync workers, production "
         f"settings; load average at start {load_average:.2f}"
     )
+    both = math.isfinite(ours) and math.isfinite(reference)
     return Row(
-        name=NAME, ours=f"p95 {ours:,.0f} ms", reference=f"p95 {reference:,.0f} ms (drawn on demand)",
-        ratio=ours / reference if reference else None, goal=GOAL,
+        name=NAME, ours=f"p95 {shown(ours)}", reference=f"p95 {shown(reference)} (drawn on demand)",
+        ratio=ours / reference if both and reference else None, goal=GOAL,
         holds=ours < GOAL_MS and errors["ahead"] == 0, note=note,
         details={"runs": results, "examinees": size.examinees, "window_seconds": size.window_seconds,
-                 "runs_each": size.runs, "workers": WORKERS, "errors": errors, "load_average": load_average,
-                 "ours_p95_ms": ours, "reference_p95_ms": reference},
+                 "runs_each": size.runs, "workers": WORKERS, "errors": errors, "timeouts": timeouts,
+                 "refused": refused, "load_average": load_average,
+                 "ours_p95_ms": ours if math.isfinite(ours) else None,
+                 "reference_p95_ms": reference if math.isfinite(reference) else None},
     )

@@ -279,8 +279,6 @@ LOGGING = {
     "loggers": {
         "axes": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
-        # Tasks run in-process (no broker): a line per task would drown the request log.
-        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
     },
 }
 

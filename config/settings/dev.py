@@ -9,3 +9,6 @@ EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 # Static files are served by runserver (dev) or not at all (tests); whitenoise only in production.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
+if CELERY_TASK_ALWAYS_EAGER:  # noqa: F405
+    # Tasks run in-process (no broker): a line per task would drown the request log.
+    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}  # noqa: F405
