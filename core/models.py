@@ -10,7 +10,10 @@ import secrets
 
 from django.conf import settings
 from django.core.files.storage import Storage, storages
+from django.core.signals import setting_changed
 from django.db import models
+from django.dispatch import receiver
+from django.utils.functional import LazyObject, empty
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -23,10 +26,29 @@ def new_public_code() -> str:
     return secrets.token_urlsafe(9)
 
 
+class _PrivateStorage(LazyObject):
+    """``storages["private"]`` looked up when first used, not when a model class loads: a FileField
+    keeps the storage it was given for good, and without this a change of STORAGES (a test's
+    override, a worker configured after import) would leave fields writing to one place while
+    services read from another."""
+
+    def _setup(self) -> None:
+        self._wrapped = storages["private"]
+
+
+_private = _PrivateStorage()
+
+
+@receiver(setting_changed)
+def _private_storage_changed(*, setting: str, **kwargs: object) -> None:
+    if setting == "STORAGES":
+        _private._wrapped = empty
+
+
 def private_storage() -> Storage:
     """Files with personal data (uploads, generated workbooks): ``STORAGES["private"]``, a folder
     outside MEDIA_ROOT on one host, S3-compatible storage when workers run on several."""
-    return storages["private"]
+    return _private  # type: ignore[return-value]
 
 
 def job_result_upload_to(instance: models.Model, filename: str) -> str:
