@@ -13,8 +13,8 @@ from django.core.files.storage import Storage, storages
 from django.core.signals import setting_changed
 from django.db import models
 from django.dispatch import receiver
-from django.utils.functional import LazyObject, empty
 from django.utils import timezone
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
