@@ -42,7 +42,7 @@ _private = _PrivateStorage()
 @receiver(setting_changed)
 def _private_storage_changed(*, setting: str, **kwargs: object) -> None:
     if setting == "STORAGES":
-        _private._wrapped = empty
+        _private._wrapped = empty  # type: ignore[assignment]
 
 
 def private_storage() -> Storage:
