@@ -43,6 +43,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("", include("orgs.urls")),
     path("", include("exams.urls")),
+    path("", include("surveys.urls")),
 ]
 
 if settings.DEBUG:
