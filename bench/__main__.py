@@ -18,7 +18,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import certificates, exam_campaign, exam_surge, home_requests, kb_article_requests, kb_search, roster_import
+from bench import (
+    certificates,
+    exam_campaign,
+    exam_surge,
+    home_requests,
+    kb_article_requests,
+    kb_search,
+    roster_import,
+    survey_submit,
+)
 from bench.common import (
     RESULTS_DIR,
     BenchError,
@@ -41,6 +50,7 @@ BENCHMARKS: dict[str, tuple[Callable[..., Row], str]] = {
     exam_campaign.ANSWER_NAME: (exam_campaign.run_answer_save, exam_campaign.ANSWER_GOAL),
     exam_surge.NAME: (exam_surge.run, exam_surge.GOAL),
     certificates.NAME: (certificates.run, certificates.GOAL),
+    survey_submit.NAME: (survey_submit.run, survey_submit.GOAL),
 }
 
 

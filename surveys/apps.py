@@ -26,8 +26,12 @@ class SurveysConfig(AppConfig):
 
     def ready(self) -> None:
         from core.audit import register_audit_action
+        from core.demo import register_seeder
         from core.jobs import JobKind, JobStep, register_job_kind
         from core.models import JobStatus
+        from core.nextsteps import register_navigation, register_next_steps
+        from surveys import nextsteps
+        from surveys.demo import seed_demo
         from surveys.models import AwarenessExport, SurveyImport
 
         for action, label in AUDIT_ACTIONS.items():
@@ -40,4 +44,6 @@ class SurveysConfig(AppConfig):
             name="awareness-export", model=AwarenessExport, failed_status=JobStatus.FAILED,
             steps=(JobStep(JobStatus.QUEUED, JobStatus.RUNNING, "surveys.tasks.awareness_export"),),
         ))
-        # The demo seeder (surveys.demo, order 40) and next steps are registered here when they land.
+        register_next_steps("surveys", nextsteps.next_steps)
+        register_navigation("surveys", nextsteps.navigation)
+        register_seeder("surveys", seed_demo, order=40)

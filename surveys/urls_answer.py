@@ -1,4 +1,9 @@
-from django.urls import URLPattern
+from django.urls import path
 
-# The public answering pages (surveys.views).
-urlpatterns: list[URLPattern] = []
+from surveys import views
+
+# The public answering pages (surveys.views): what a wave's link and its QR code open.
+urlpatterns = [
+    path("s/<str:link_code>/", views.answer, name="answer"),
+    path("s/<str:link_code>/done/", views.answer_done, name="answer_done"),
+]
