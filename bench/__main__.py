@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench import (
+    awareness_workbook,
     certificates,
     exam_campaign,
     exam_surge,
@@ -51,6 +52,7 @@ BENCHMARKS: dict[str, tuple[Callable[..., Row], str]] = {
     exam_surge.NAME: (exam_surge.run, exam_surge.GOAL),
     certificates.NAME: (certificates.run, certificates.GOAL),
     survey_submit.NAME: (survey_submit.run, survey_submit.GOAL),
+    awareness_workbook.NAME: (awareness_workbook.run, awareness_workbook.GOAL),
 }
 
 

@@ -14,6 +14,7 @@ from exams import api as exams_api
 from orgs import api as orgs_api
 from orgs import views as orgs_views
 from orgs.forms import PhoneLoginForm
+from surveys import api as surveys_api
 from surveys import api_answer as surveys_answer_api
 
 api_patterns = [
@@ -26,6 +27,7 @@ api_patterns = [
     path("me/exam-attempts/", exams_api.MyAttemptList.as_view(), name="api-my-exam-attempts"),
     path("employers/<str:code>/exam-results/", exams_api.EmployerResultList.as_view(), name="api-employer-exam-results"),
     path("certificates/<str:verification>/", exams_api.CertificateCheck.as_view(), name="api-certificate-check"),
+    *surveys_api.api_patterns,
     *surveys_answer_api.api_patterns,
 ]
 

@@ -41,7 +41,7 @@ class SurveysConfig(AppConfig):
             steps=(JobStep(JobStatus.QUEUED, JobStatus.RUNNING, "surveys.tasks.survey_import"),),
         ))
         register_job_kind(JobKind(
-            name="awareness-export", model=AwarenessExport, failed_status=JobStatus.FAILED,
+            name="awareness-export", model=AwarenessExport, failed_status=JobStatus.FAILED, progress_needs_write=False,
             steps=(JobStep(JobStatus.QUEUED, JobStatus.RUNNING, "surveys.tasks.awareness_export"),),
         ))
         register_next_steps("surveys", nextsteps.next_steps)
