@@ -37,7 +37,7 @@ class SurveysConfig(AppConfig):
         for action, label in AUDIT_ACTIONS.items():
             register_audit_action(action, label)
         register_job_kind(JobKind(
-            name="survey-import", model=SurveyImport, failed_status=JobStatus.FAILED,
+            name="survey-import", model=SurveyImport, failed_status=JobStatus.FAILED, progress_needs_write=False,
             steps=(JobStep(JobStatus.QUEUED, JobStatus.RUNNING, "surveys.tasks.survey_import"),),
         ))
         register_job_kind(JobKind(

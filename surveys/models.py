@@ -433,6 +433,9 @@ class SurveyImport(Job):
     errors = models.JSONField(default=list, blank=True)
     skipped = models.JSONField(default=list, blank=True)
 
+    # The uploader follows the check's progress bar; nobody else sees the file exists.
+    scope_paths = ScopePaths(owner="created_by_id")
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("问卷文件导入")

@@ -51,8 +51,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        # The lead: 0002_indicators_targets (H1) once it exists.
-        ("surveys", "0001_initial"),
+        ("surveys", "0002_indicators_targets"),
         ("cms", "0006_editorial_groups"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("auth", "0012_alter_user_first_name_max_length"),
