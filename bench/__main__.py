@@ -28,6 +28,7 @@ from bench import (
     kb_search,
     roster_import,
     survey_submit,
+    survey_table,
 )
 from bench.common import (
     RESULTS_DIR,
@@ -53,6 +54,7 @@ BENCHMARKS: dict[str, tuple[Callable[..., Row], str]] = {
     certificates.NAME: (certificates.run, certificates.GOAL),
     survey_submit.NAME: (survey_submit.run, survey_submit.GOAL),
     awareness_workbook.NAME: (awareness_workbook.run, awareness_workbook.GOAL),
+    survey_table.NAME: (survey_table.run, survey_table.GOAL),
 }
 
 

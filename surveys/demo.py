@@ -239,7 +239,8 @@ def _responses_seed(wave: Wave, spec: DemoWave, actor: User | None, rng: random.
             if stratum is None or stratum.quota is None:
                 continue
             count = round(stratum.quota * spec.sample * rng.uniform(0.85, 1.0))
-            tokens = tokens_issue(actor=actor, wave=wave, count=count, link=link)
+            # The system back-fills past waves; a person may not issue codes for a closed one.
+            tokens = tokens_issue(actor=None, wave=wave, count=count, link=link)
             centre = mean + SIZE_SHIFT.get(employer.size_class, 0.0) + spec.shift
             for token in tokens:
                 literacy = rng.gauss(centre, 0.9)

@@ -211,8 +211,9 @@ class _RowMaker:
             weight: float | None = stratum.weight
             stratum_label = f"{stratum.region_name}·{stratum.industry_name}·{stratum.group_label}"
         else:
-            # Without a frame every response weighs 1; in a frame, one outside it is not counted.
-            weight, stratum_label = (None, "") if self.weighted else (1.0, "")
+            # Without a frame every response weighs 1; so does one outside the frame (the answering
+            # service refuses those, but the statistics count an old one at 1, and so does this row).
+            weight, stratum_label = 1.0, ""
         earned, possible = values["points_earned"], values["points_possible"]
         region, industry = values["region_id"] or "", values["industry_id"] or ""
         group, sex, age, education = values["group"], values["sex"], values["age_group"], values["education"]
