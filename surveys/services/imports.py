@@ -166,12 +166,9 @@ def report_lines(summary: dict[str, Any], errors: list[dict[str, Any]], skipped:
 # -- reading xlsx ------------------------------------------------------------------------------
 def column_letter(index: int) -> str:
     """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
 
 
 def file_content(file: Any) -> bytes:
