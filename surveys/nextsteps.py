@@ -56,11 +56,11 @@ def _worker_steps(worker_id: int | None, result: NextSteps) -> None:
     now = timezone.now()
     waves = (Wave.objects.filter(opens_at__lte=now, closes_at__gt=now,
                                  region__code__in={code, code[:4] + "00", code[:2] + "0000"})
-             .filter(Q(groups=[]) | Q(groups__contains=[worker.post_role]))
              .exclude(pk__in=Response.objects.filter(worker=worker).values("wave_id"))
-             .order_by("closes_at")[:MAX_STEPS])
+             .order_by("closes_at"))
     shown = 0
-    for wave in waves:
+    # The groups are read here, not in SQL: SQLite has no JSON containment (and open waves are few).
+    for wave in [wave for wave in waves if not wave.groups or worker.post_role in wave.groups][:MAX_STEPS]:
         links = {link.employer_id: link for link in WaveLink.objects.filter(
             Q(employer__isnull=True) | Q(employer=worker.employer), wave=wave)}
         link = links.get(worker.employer_id) or links.get(None)
