@@ -41,7 +41,7 @@ class ChoiceSerializer(serializers.Serializer):
     label = serializers.CharField()
 
 
-class ItemSerializer(serializers.Serializer):
+class QuestionnaireItemSerializer(serializers.Serializer):
     """An item as the respondent sees it: never its correct answer, points or dimension."""
 
     code = serializers.CharField(help_text=gettext_lazy("题目代码：answers 的键"))
@@ -56,7 +56,7 @@ class ItemSerializer(serializers.Serializer):
     max_value = serializers.IntegerField(allow_null=True)
 
 
-class WaveSerializer(serializers.Serializer):
+class AnsweringWaveSerializer(serializers.Serializer):
     code = serializers.CharField()
     title = serializers.CharField()
     opens_at = serializers.DateTimeField()
@@ -73,11 +73,11 @@ class QuestionnaireSerializer(serializers.Serializer):
 
 class SurveySerializer(serializers.Serializer):
     link = serializers.CharField()
-    wave = WaveSerializer()
+    wave = AnsweringWaveSerializer()
     questionnaire = QuestionnaireSerializer()
     fixed = serializers.ListField(child=serializers.CharField(),
                                   help_text=gettext_lazy("链接（用人单位）或登录已确定、不再询问的基本信息"))
-    items = ItemSerializer(many=True)
+    items = QuestionnaireItemSerializer(many=True)
 
 
 class TokenSerializer(serializers.Serializer):
