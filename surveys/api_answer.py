@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -34,6 +34,8 @@ MAX_ANSWERS = 500
 LINK_PARAMETER = OpenApiParameter("link_code", OpenApiTypes.STR, OpenApiParameter.PATH,
                                   description=gettext_lazy("调查链接（或二维码）上的公开代码"))
 NO_LINK = error_response(gettext_lazy("没有这个调查链接"))
+# A signed-in session must send its CSRF token (X-CSRFToken); an anonymous phone needs none.
+CSRF_REFUSED = error_response(gettext_lazy("已登录的请求缺少 CSRF 令牌（X-CSRFToken）"))
 
 
 class ChoiceSerializer(serializers.Serializer):
@@ -175,7 +177,8 @@ class SurveyTokenIssue(generics.GenericAPIView):
     serializer_class = TokenSerializer
 
     @extend_schema(parameters=[LINK_PARAMETER], request=None,
-                   responses={201: TokenSerializer, 400: REFUSED, 404: NO_LINK, 429: TOO_MANY})
+                   responses={201: TokenSerializer, 400: REFUSED, 403: CSRF_REFUSED, 404: NO_LINK,
+                              429: TOO_MANY})
     def post(self, request: Request, link_code: str) -> Response:
         link = _link(link_code)
         try:
@@ -196,10 +199,16 @@ class SurveyResponseCreate(generics.GenericAPIView):
     serializer_class = SubmissionSerializer
 
     @extend_schema(parameters=[LINK_PARAMETER], request=SubmissionSerializer,
-                   responses={201: SubmittedSerializer, 200: SubmittedSerializer, 400: REFUSED, 404: NO_LINK})
+                   responses={201: SubmittedSerializer, 200: SubmittedSerializer, 400: REFUSED,
+                              403: CSRF_REFUSED, 404: NO_LINK})
     def post(self, request: Request, link_code: str) -> Response:
         link = _link(link_code)
-        payload = SubmissionSerializer(data=request.data if isinstance(request.data, dict) else {})
+        try:
+            data = request.data
+        except ParseError:
+            # Refused in the shape of every other refusal, so the phone reads one kind of answer.
+            return _refusal(ResponseRefused(_("请求格式不对：不是合法的 JSON"), code="invalid"))
+        payload = SubmissionSerializer(data=data if isinstance(data, dict) else {})
         if not payload.is_valid():
             name, problems = next(iter(payload.errors.items()))
             message = _("请求格式不对：%(field)s %(problem)s") % {"field": name, "problem": problems[0]}

@@ -37,6 +37,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from wagtail.images import get_image_model
 
+from surveys.models import Wave, WaveLink
 from tests.conftest import Personas
 from tests.knowledge import ArticleMaker
 
@@ -59,10 +60,16 @@ OPERATIONS = [
     ("GET", "/api/v1/me/exam-attempts/"),
     ("GET", "/api/v1/employers/{code}/exam-results/"),
     ("GET", "/api/v1/certificates/{verification}/"),
+    ("GET", "/api/v1/survey-waves/"),
+    ("GET", "/api/v1/survey-waves/{code}/indicators/"),
+    ("GET", "/api/v1/surveys/{link_code}/"),
+    ("POST", "/api/v1/surveys/{link_code}/tokens/"),
+    ("POST", "/api/v1/surveys/{link_code}/responses/"),
 ]
 # Negative cases need a parameter to make invalid; these routes take none (the certificate check
 # answers every string: one that cannot be a code is "unknown").
-WITHOUT_PARAMETERS = {"/api/v1/me/", "/api/v1/hazards/", "/api/v1/certificates/{verification}/"}
+WITHOUT_PARAMETERS = {"/api/v1/me/", "/api/v1/hazards/", "/api/v1/certificates/{verification}/",
+                      "/api/v1/survey-waves/", "/api/v1/surveys/{link_code}/", "/api/v1/surveys/{link_code}/tokens/"}
 RUNS = [
     pytest.param(persona, method, path, mode, id=f"{persona or 'anonymous'}-{method} {path}-{mode}")
     for persona in PERSONAS
@@ -114,7 +121,29 @@ def content(personas: Personas, make_article: ArticleMaker) -> Personas:
     exam = make_exam(workers=[personas.worker], attempts=3)
     sit(personas.worker, exam, right=0)
     sit(personas.worker, exam)
+    from tests.surveys.factories import make_response, make_wave
+
+    wave = make_wave()
+    WaveLink.objects.create(wave=wave)
+    WaveLink.objects.create(wave=wave, employer=personas.employer)
+    make_response(wave, region="320305")
     return personas
+
+
+def _known_paths(path: str, content: Personas) -> list[dict[str, str]]:
+    """Path parameters that exist (and one well formed that does not), so requests reach the code
+    behind the lookup, not only its 404."""
+    from exams.models import Certificate
+
+    if path.startswith("/api/v1/employers/"):
+        return [{"code": employer.code} for employer in (content.employer, content.other_employer)]
+    if path.startswith("/api/v1/certificates/"):
+        return [{"verification": code} for code in (Certificate.objects.get().verification, "ABCDEFGHJKLM")]
+    if path.startswith("/api/v1/survey-waves/{code}"):
+        return [{"code": code} for code in (Wave.objects.get().code, "ABCDEFGHJKLM")]
+    if path.startswith("/api/v1/surveys/{link_code}"):
+        return [{"link_code": link.code} for link in WaveLink.objects.all()] + [{"link_code": "ABCDEFGHJKLM"}]
+    return [{}]
 
 
 def _session_cookies(personas: Personas, persona: str | None) -> dict[str, str]:
@@ -137,19 +166,9 @@ def test_the_api_keeps_to_its_schema(api_schema: BaseSchema, content: Personas, 
                                      path: str, mode: GenerationMode) -> None:
     operation = api_schema[path][method]
     strategy = operation.as_strategy(generation_mode=mode)
-    if operation.path_parameters and path.startswith("/api/v1/employers/"):
-        # A generated employer code never exists: also ask for the persona's own employer and another.
-        known = [operation.as_strategy(generation_mode=mode, path_parameters={"code": employer.code})
-                 for employer in (content.employer, content.other_employer)]
-        strategy = st.one_of(strategy, *known)
-    elif operation.path_parameters:
-        # A real certificate's code, and one well formed that no certificate has.
-        from exams.models import Certificate
-
-        codes = [Certificate.objects.get().verification, "ABCDEFGHJKLM"]
-        strategy = st.one_of(strategy, *[operation.as_strategy(generation_mode=mode,
-                                                               path_parameters={"verification": code})
-                                         for code in codes])
+    if operation.path_parameters:
+        strategy = st.one_of(strategy, *[operation.as_strategy(generation_mode=mode, path_parameters=known)
+                                         for known in _known_paths(path, content)])
     cookies = _session_cookies(content, persona)
 
     @hypothesis_settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
@@ -171,8 +190,7 @@ def test_hostile_values_are_answered_as_documented(api_schema: BaseSchema, conte
     cookies = _session_cookies(content, persona)
     for method, path in OPERATIONS:
         operation = api_schema[path][method]
-        known = ({"code": content.employer.code} if path.startswith("/api/v1/employers/")
-                 else {"verification": "ABCDEFGHJKLM"}) if operation.path_parameters else {}
+        known = _known_paths(path, content)[0]
         names = [("path", parameter.name) for parameter in operation.path_parameters]
         names += [("query", parameter.name) for parameter in operation.query]
         for location, name in names:

@@ -230,7 +230,7 @@ def test_the_routes_are_in_the_schema():
 
     schema = SchemaGenerator(urlconf="tests.surveys.test_answer_views").get_schema(request=None, public=True)
     paths = schema["paths"]
-    assert set(paths["/api/v1/surveys/{link_code}/responses/"]["post"]["responses"]) == {"200", "201", "400", "404"}
+    assert set(paths["/api/v1/surveys/{link_code}/responses/"]["post"]["responses"]) == {"200", "201", "400", "403", "404"}
     assert "429" in paths["/api/v1/surveys/{link_code}/tokens/"]["post"]["responses"]
     assert "/api/v1/surveys/{link_code}/" in paths
 
