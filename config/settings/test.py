@@ -30,7 +30,11 @@ REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/15")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                       "KEY_PREFIX": f"test-{os.getpid()}"}}
 # Tests that need a real worker start one against this broker; everything else runs eagerly.
-CELERY_BROKER_URL = env_str("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
+# Under pytest-xdist each worker process gets a broker database of its own (gw0 14, gw1 12, gw2 11,
+# …; 13 is the benchmarks'), so two real-worker tests running at once never take each other's tasks.
+_XDIST_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+_BROKER_DB = 14 if _XDIST_WORKER == 0 else max(1, 13 - _XDIST_WORKER)
+CELERY_BROKER_URL = env_str("TEST_CELERY_BROKER_URL", f"redis://127.0.0.1:6379/{_BROKER_DB}")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 MEDIA_ROOT = BASE_DIR / "media" / "test"  # noqa: F405
