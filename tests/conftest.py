@@ -22,6 +22,7 @@ from django.utils import translation
 
 from cms.services import EDITOR_GROUP, REVIEWER_GROUP
 from orgs.models import Employer, EmployerAdmin, Evaluator, HazardFactor, Region, User, Worker
+from tests.celery_workers import celery_worker_process  # noqa: F401  (the real worker, for every test folder)
 from tests.factories import EmployerFactory, UserFactory, WorkerFactory
 from tests.knowledge import kb_index, make_article  # noqa: F401  (fixtures for every test folder)
 

@@ -6,17 +6,11 @@ equal awareness_table's and the API's. World: tests/surveys/test_exports.build_w
 from __future__ import annotations
 
 import io
-import os
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
 
 import openpyxl
 import pytest
-import redis
-from django.conf import settings
-from django.db import connection
 from django.urls import include, path
 
 from config.celery import app as celery_app
@@ -24,52 +18,17 @@ from config.urls import urlpatterns as site_patterns
 from core.models import ExportLog, JobStatus
 from surveys import api as surveys_api
 from surveys.services import exports
+from tests.celery_workers import worker_log
 from tests.conftest import Personas
 from tests.surveys.test_exports import build_world, sheet_values, summary_of
 
 urlpatterns = [path("api/v1/", include(surveys_api.api_patterns)), *site_patterns]
 
+
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True, serialized_rollback=True),
               pytest.mark.urls(__name__)]
 
 
-def _broker_reachable() -> bool:
-    try:
-        return bool(redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=2).ping())
-    except redis.RedisError:
-        return False
-
-
-@pytest.fixture
-def celery_worker_process() -> Iterator[subprocess.Popen[bytes]]:
-    if not _broker_reachable():
-        pytest.fail(f"Redis broker {settings.CELERY_BROKER_URL} is not reachable")
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
-    db = connection.settings_dict
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "CELERY_TASK_ALWAYS_EAGER": "0",
-           # The worker must see the test database pytest-django created and this run's broker.
-           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-           "TEST_CELERY_BROKER_URL": settings.CELERY_BROKER_URL}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    yield process
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def _log(process: subprocess.Popen[bytes]) -> str:
-    process.terminate()
-    return process.communicate(timeout=20)[0].decode(errors="replace")
-
-
-@pytest.mark.skipif("postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="needs PostgreSQL")
 def test_a_real_worker_builds_the_workbook_with_the_dashboards_figures(
         personas: Personas, celery_worker_process: subprocess.Popen[bytes]) -> None:
     from surveys.services.statistics import awareness_table
@@ -88,7 +47,7 @@ def test_a_real_worker_builds_the_workbook_with_the_dashboards_figures(
             break
         time.sleep(0.5)
     else:
-        pytest.fail("the worker did not build the workbook in 90 s:\n" + _log(celery_worker_process)[-3000:])
+        pytest.fail("the worker did not build the workbook in 90 s:\n" + worker_log(celery_worker_process)[-3000:])
     try:
         assert export.status == JobStatus.DONE, export.message
         table = awareness_table(wave=world.jiangsu, region_prefix="3203")
@@ -112,7 +71,7 @@ def test_a_real_worker_builds_the_workbook_with_the_dashboards_figures(
             [row["awareness"]["rate"] for row in api["dimensions"]], abs=1e-12)
         assert len(sheet_values(book, "答卷")) == 1 + 2
         assert ExportLog.objects.filter(kind="surveys.awareness", region_code="320300", row_count=2).exists()
-        log = _log(celery_worker_process)
+        log = worker_log(celery_worker_process)
         assert "surveys.tasks.awareness_export" in log and "succeeded" in log
     finally:
         if export.result_file:
