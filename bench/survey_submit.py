@@ -68,15 +68,23 @@ def run(*, quick: bool, database_url: str) -> Row:
                 body = json.dumps(made["answers"])
                 # Warm: every worker loads its code and opens its connection before the figures.
                 used = 0
+                # Each load is handed a slice of its own, split between its clients; a client stops
+                # wherever the time runs out, so the next load starts after the whole slice, never
+                # on a token another client may already have used.
                 warm = _submit_load(url, body, tokens[used:used + 40], clients=2, seconds=1.0)
-                used += warm["sent"]
+                used += 40
                 if warm["bad"]:
                     raise BenchError(f"submissions refused while warming up: {warm['samples']}")
                 levels = []
-                for clients in size.levels:
-                    result = _submit_load(url, body, tokens[used:], clients=clients, seconds=size.seconds)
-                    used += result["sent"]
+                for number, clients in enumerate(size.levels):
+                    budget = (len(tokens) - used) // (len(size.levels) - number)
+                    result = _submit_load(url, body, tokens[used:used + budget], clients=clients,
+                                          seconds=size.seconds)
+                    used += budget
                     levels.append(result)
+                    if result["ran_out_of_tokens"]:
+                        raise BenchError(f"{clients} client(s) ran out of tokens before the time was up: "
+                                         "the figure would be low; raise Size.tokens")
                     if result["bad"] or result["errors"]:
                         raise BenchError(f"{result['bad']} refused and {result['errors']} failed submissions "
                                          f"under load: {result['samples']}")

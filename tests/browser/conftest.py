@@ -48,5 +48,7 @@ def phone_page(browser: Any) -> Iterator[Any]:
 
 
 def assert_no_horizontal_scroll(page: Any) -> None:
+    # A click that navigates returns before the next document exists; measuring then reads null.
+    page.wait_for_load_state("load")
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"page scrolls sideways by {overflow}px at {PHONE['width']}px"
