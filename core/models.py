@@ -22,8 +22,12 @@ from core.scope import ScopePaths
 
 
 def new_public_code() -> str:
-    """Opaque code for public URLs, so integer ids (and head counts) never leak."""
-    return secrets.token_urlsafe(9)
+    """Opaque code for public URLs, so integer ids (and head counts) never leak. Never starting
+    with "-": the management commands take codes as arguments, where that reads as an option."""
+    while True:
+        code = secrets.token_urlsafe(9)
+        if not code.startswith("-"):
+            return code
 
 
 class _PrivateStorage(LazyObject):
