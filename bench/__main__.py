@@ -27,6 +27,7 @@ from bench import (
     kb_article_requests,
     kb_search,
     roster_import,
+    study_heartbeat,
     survey_submit,
     survey_table,
 )
@@ -55,6 +56,7 @@ BENCHMARKS: dict[str, tuple[Callable[..., Row], str]] = {
     survey_submit.NAME: (survey_submit.run, survey_submit.GOAL),
     awareness_workbook.NAME: (awareness_workbook.run, awareness_workbook.GOAL),
     survey_table.NAME: (survey_table.run, survey_table.GOAL),
+    study_heartbeat.NAME: (study_heartbeat.run, study_heartbeat.GOAL),
 }
 
 

@@ -11,6 +11,8 @@ from cms import api as cms_api
 from cms import views as cms_views
 from core import job_views
 from exams import api as exams_api
+from learning import api as learning_api
+from learning import api_reports as learning_reports_api
 from orgs import api as orgs_api
 from orgs import views as orgs_views
 from orgs.forms import PhoneLoginForm
@@ -29,6 +31,8 @@ api_patterns = [
     path("certificates/<str:verification>/", exams_api.CertificateCheck.as_view(), name="api-certificate-check"),
     *surveys_api.api_patterns,
     *surveys_answer_api.api_patterns,
+    *learning_api.api_patterns,
+    *learning_reports_api.api_patterns,
 ]
 
 urlpatterns = [
@@ -48,6 +52,7 @@ urlpatterns = [
     path("", include("orgs.urls")),
     path("", include("exams.urls")),
     path("", include("surveys.urls")),
+    path("", include("learning.urls")),
 ]
 
 if settings.DEBUG:

@@ -215,6 +215,8 @@ WAGTAILADMIN_BASE_URL = env_str("BASE_URL", "http://localhost:8000")
 # "simple": no stemming or stop words, so the n-gram tokens of cms.search are indexed as written.
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database", "SEARCH_CONFIG": "simple"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "mp4", "pdf", "pptx", "txt", "webm", "xlsx", "zip"]
+# Lesson videos play in the page's <video>, so they are served inline rather than as a download.
+WAGTAILDOCS_INLINE_CONTENT_TYPES = ["application/pdf", "text/plain", "video/mp4", "video/webm"]
 # Images are checked by content (Pillow/Willow), not only by name; anything else is refused.
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = env_int("IMAGE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
@@ -256,6 +258,20 @@ NOTIFY_SMS_BACKEND = env_str("NOTIFY_SMS_BACKEND", "")
 
 # Domain settings with no national value (see docs/domain.md).
 MINUTES_PER_STUDY_HOUR = env_int("MINUTES_PER_STUDY_HOUR", 45)
+# Study time (learning.services.study, docs/learning.md). The lesson page beats every
+# STUDY_HEARTBEAT_SECONDS while it is visible and the worker active; a beat further than
+# STUDY_GAP_SECONDS from the previous one credits nothing (the time between is not known to be
+# study); after STUDY_IDLE_SECONDS without a touch or a playing video the page asks "您还在吗？".
+STUDY_HEARTBEAT_SECONDS = env_int("STUDY_HEARTBEAT_SECONDS", 30)
+STUDY_GAP_SECONDS = env_int("STUDY_GAP_SECONDS", 75)
+STUDY_IDLE_SECONDS = env_int("STUDY_IDLE_SECONDS", 300)
+# A lesson credits at most its credited minutes plus this margin, and completes at this share of
+# them (and of its video, when it has one).
+STUDY_LESSON_MARGIN_PERCENT = env_int("STUDY_LESSON_MARGIN_PERCENT", 20)
+STUDY_COMPLETE_PERCENT = env_int("STUDY_COMPLETE_PERCENT", 95)
+# Offline beats older than this are refused; a phone clock this far ahead of the server's is refused.
+STUDY_QUEUE_MAX_HOURS = env_int("STUDY_QUEUE_MAX_HOURS", 72)
+STUDY_CLOCK_SKEW_SECONDS = env_int("STUDY_CLOCK_SKEW_SECONDS", 120)
 EXAM_PASS_PERCENT = env_int("EXAM_PASS_PERCENT", 60)
 # Seconds after an exam's deadline during which answers already in flight are still taken; after
 # it the attempt is graded as it stands (exams.services.attempts).

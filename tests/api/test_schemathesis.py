@@ -65,6 +65,9 @@ OPERATIONS = [
     ("GET", "/api/v1/surveys/{link_code}/"),
     ("POST", "/api/v1/surveys/{link_code}/tokens/"),
     ("POST", "/api/v1/surveys/{link_code}/responses/"),
+    ("GET", "/api/v1/me/courses/"),
+    ("GET", "/api/v1/employers/{code}/study-hours/"),
+    ("POST", "/api/v1/learning/heartbeats/"),
 ]
 # Negative cases need a parameter to make invalid; these routes take none (the certificate check
 # answers every string: one that cannot be a code is "unknown").
@@ -127,6 +130,13 @@ def content(personas: Personas, make_article: ArticleMaker) -> Personas:
     WaveLink.objects.create(wave=wave)
     WaveLink.objects.create(wave=wave, employer=personas.employer)
     make_response(wave, region="320305")
+    from tests.learning.employer_helpers import CREDITED, IDLE, START, enrol, ledger, local, report_course, study
+
+    course = report_course()
+    enrolment = enrol(personas.worker, course, completed=1)
+    ledger(personas.worker, course, 2026, 1200)
+    study(enrolment, started_at=local(2026, 1, 2), beats=[START, CREDITED, IDLE])
+    enrol(personas.other_worker, course)
     return personas
 
 

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.bench
 # The exam benchmarks and the certificates one have smoke files of their own
 # (tests/bench/test_bench_exams.py, test_bench_certificates.py).
 SMOKED_ELSEWHERE = {"exam_campaign", "exam_answer_save", "exam_surge", "certificates", "survey_submit",
-                    "awareness_workbook", "survey_table"}
+                    "awareness_workbook", "survey_table", "study_heartbeat"}
 SMOKED_HERE = [name for name in BENCHMARKS if name not in SMOKED_ELSEWHERE]
 
 
