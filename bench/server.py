@@ -56,14 +56,15 @@ def seed_demo(database_url: str) -> None:
 
 
 @contextlib.contextmanager
-def served(database_url: str, prefix: str) -> Iterator[str]:
-    """A gunicorn on a free loopback port serving the bench database; yields its base URL."""
+def served(database_url: str, prefix: str, **extra_env: str) -> Iterator[str]:
+    """A gunicorn on a free loopback port serving the bench database; yields its base URL.
+    ``extra_env``: settings of the benchmark's own in the server's environment."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix=prefix) as workdir:
         static_root = Path(workdir) / "static"
         # Production stores static files with whitenoise's manifest, so {% static %} needs one.
         manage(database_url, "collectstatic", "--noinput", "-v0", settings=SETTINGS, STATIC_ROOT=str(static_root))
-        env = server_env(database_url, STATIC_ROOT=str(static_root))
+        env = server_env(database_url, STATIC_ROOT=str(static_root), **extra_env)
         with gunicorn(env, port, Path(workdir) / "gunicorn.log"):
             yield f"http://127.0.0.1:{port}"
 

@@ -38,7 +38,6 @@ and the bench sessions).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import http.client
 import json
@@ -48,16 +47,15 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench.common import BenchError, Row, manage, percentile, run_child
+from bench.common import BenchError, Row, percentile, run_child
 from bench.loadgen import load
-from bench.server import SETTINGS, WORKERS, check, free_port, gunicorn, server_env
+from bench.server import WORKERS, check, served, server_env
 
 NAME = "study_heartbeat"
 GOAL_MS = 100.0
@@ -110,7 +108,7 @@ def run(*, quick: bool, database_url: str) -> Row:
                           str(plan_file)], env, timeout=1800)
         plan: dict[str, Any] = json.loads(plan_file.read_text(encoding="utf-8"))
         try:
-            with served(database_url, STUDY_GAP_SECONDS=str(GAP_SECONDS)) as base:
+            with served(database_url, "bench-study-heartbeat-", STUDY_GAP_SECONDS=str(GAP_SECONDS)) as base:
                 check(f"{base}/bench/bare/", b"ok")
                 url = f"{base}{PATH}"
                 # Every learner's page opens its study session (a "start" beat): also the warm-up.
@@ -132,18 +130,6 @@ def run(*, quick: bool, database_url: str) -> Row:
         finally:
             run_child(["-m", "bench.study_heartbeat", "clean"], env, timeout=1800)
     return _row(size, made, opened, levels, paced, bare.requests_per_s, bare.tool, stored, load_average)
-
-
-@contextlib.contextmanager
-def served(database_url: str, **extra_env: str) -> Iterator[str]:
-    """bench.server.served with settings of our own in the server's environment (the gap)."""
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="bench-study-heartbeat-") as workdir:
-        static_root = Path(workdir) / "static"
-        manage(database_url, "collectstatic", "--noinput", "-v0", settings=SETTINGS, STATIC_ROOT=str(static_root))
-        env = server_env(database_url, STATIC_ROOT=str(static_root), **extra_env)
-        with gunicorn(env, port, Path(workdir) / "gunicorn.log"):
-            yield f"http://127.0.0.1:{port}"
 
 
 def _require(result: dict[str, Any], what: str) -> None:
