@@ -272,6 +272,8 @@ STUDY_COMPLETE_PERCENT = env_int("STUDY_COMPLETE_PERCENT", 95)
 # Offline beats older than this are refused; a phone clock this far ahead of the server's is refused.
 STUDY_QUEUE_MAX_HOURS = env_int("STUDY_QUEUE_MAX_HOURS", 72)
 STUDY_CLOCK_SKEW_SECONDS = env_int("STUDY_CLOCK_SKEW_SECONDS", 120)
+# rows: a larger 学时 workbook is written in the background
+STUDY_HOURS_BACKGROUND_ROWS = env_int("STUDY_HOURS_BACKGROUND_ROWS", 2000)
 EXAM_PASS_PERCENT = env_int("EXAM_PASS_PERCENT", 60)
 # Seconds after an exam's deadline during which answers already in flight are still taken; after
 # it the attempt is graded as it stands (exams.services.attempts).
