@@ -25,7 +25,7 @@ from cms.blocks import BodyBlock
 from cms.caching import allow_anonymous_cache
 from cms.search import NgramSearchField
 from core.nextsteps import next_steps_for
-from orgs.models import Audience, LiteracyDimension
+from orgs.models import Audience, LiteracyDimension, diseases_in_force
 
 __all__ = ["ArticlePage", "ArticleTag", "Audience", "HomePage", "KnowledgeIndexPage", "LiteracyDimension"]
 
@@ -103,7 +103,12 @@ class ArticlePage(RoutablePageMixin, Page):
         "orgs.HazardClass", verbose_name=_("危害因素类别"), blank=True, related_name="articles"
     )
     hazard_factors = ParentalManyToManyField(
-        "orgs.HazardFactor", verbose_name=_("危害因素"), blank=True, related_name="articles"
+        "orgs.HazardFactor", verbose_name=_("危害因素"), blank=True, related_name="articles",
+        limit_choices_to={"in_catalogue": True},
+    )
+    diseases = ParentalManyToManyField(
+        "orgs.OccupationalDisease", verbose_name=_("职业病"), blank=True, related_name="articles",
+        limit_choices_to=diseases_in_force, help_text=_("《职业病分类和目录》现行版中的病名"),
     )
     industries = ParentalManyToManyField(
         "orgs.Industry", verbose_name=_("行业"), blank=True, related_name="articles", limit_choices_to={"level": 1}
@@ -123,6 +128,7 @@ class ArticlePage(RoutablePageMixin, Page):
     tag_panels = [
         FieldPanel("hazard_classes", widget=forms.CheckboxSelectMultiple),
         FieldPanel("hazard_factors"),
+        FieldPanel("diseases"),
         FieldPanel("industries"),
         FieldPanel("audiences", widget=forms.CheckboxSelectMultiple),
         FieldPanel("dimensions", widget=forms.CheckboxSelectMultiple),

@@ -23,6 +23,7 @@ from modelcluster.models import ClusterableModel
 
 from core.models import Job, new_public_code, private_storage
 from core.scope import ScopePaths
+from orgs.models import diseases_in_force
 
 OPTION_LETTERS = "ABCDEFGH"
 
@@ -87,7 +88,12 @@ class Question(models.Model):
         "orgs.HazardClass", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("危害因素类别")
     )
     hazard_factor = models.ForeignKey(
-        "orgs.HazardFactor", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("危害因素")
+        "orgs.HazardFactor", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("危害因素"),
+        limit_choices_to={"in_catalogue": True},
+    )
+    disease = models.ForeignKey(
+        "orgs.OccupationalDisease", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("职业病"), limit_choices_to=diseases_in_force,
     )
     audiences = models.ManyToManyField("orgs.Audience", blank=True, related_name="+", verbose_name=_("适用对象"))
     dimension = models.ForeignKey(

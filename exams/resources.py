@@ -92,6 +92,8 @@ COLUMNS: tuple[BankColumn, ...] = (
     BankColumn("hazard_class", "危害因素类别", "选填：粉尘、化学因素、物理因素、放射性因素、生物因素 或 其他因素",
                aliases=("危害类别",), width=14),
     BankColumn("hazard_factor", "危害因素", "选填：《职业病危害因素分类目录》中的名称或常用名，例如 煤尘、噪声", width=16),
+    BankColumn("disease", "职业病", "选填：《职业病分类和目录》现行版中的病名，例如 噪声聋、矽肺", aliases=("相关职业病",),
+               width=16),
     BankColumn("audiences", "适用对象", "选填：主要负责人、管理人员、劳动者、公众，多个用 、 或 , 分隔", width=18),
     BankColumn("is_active", "启用", "选填：是 或 否；不填为 是（停用的试题不会被抽到）", aliases=("是否启用",), width=8),
 )
@@ -100,7 +102,7 @@ HEADERS = tuple(column.header for column in COLUMNS)
 # BankError.field (and the checker's fields) → the resource field whose column it is about.
 FIELD_KEYS = {"kind": "kind", "stem": "stem", "answer": "answer", "explanation": "explanation", "category": "category",
               "difficulty": "difficulty", "dimension": "dimension", "hazard_class": "hazard_class",
-              "hazard_factor": "hazard_factor", "audiences": "audiences"}
+              "hazard_factor": "hazard_factor", "disease": "disease", "audiences": "audiences"}
 
 
 def header_lookup() -> dict[str, str]:
@@ -134,6 +136,7 @@ class BankRow:
     dimension_code: str = ""
     hazard_class_code: str = ""
     hazard_factor_id: int | None = None
+    disease_id: int | None = None
     audience_codes: list[str] = field(default_factory=list)
     is_active: bool = True
     number: int = 0  # the row number the spreadsheet shows
@@ -143,7 +146,8 @@ class BankRow:
             kind=self.kind, stem=self.stem, options=[getattr(self, key) for key in OPTION_KEYS], answer=self.answer,
             explanation=self.explanation, category_path=self.category_path, difficulty=self.difficulty,
             dimension_code=self.dimension_code, hazard_class_code=self.hazard_class_code,
-            hazard_factor_id=self.hazard_factor_id, audience_codes=list(self.audience_codes), is_active=self.is_active)
+            hazard_factor_id=self.hazard_factor_id, disease_id=self.disease_id, audience_codes=list(self.audience_codes),
+            is_active=self.is_active)
 
 
 def cell_text(value: Any) -> str:
@@ -258,6 +262,7 @@ class QuestionResource(resources.ModelResource):
     dimension = fields.Field(attribute="dimension_code", column_name="素养维度", widget=TermWidget("dimension"))
     hazard_class = fields.Field(attribute="hazard_class_code", column_name="危害因素类别", widget=TermWidget("hazard_class"))
     hazard_factor = fields.Field(attribute="hazard_factor_id", column_name="危害因素", widget=TermWidget("hazard_factor"))
+    disease = fields.Field(attribute="disease_id", column_name="职业病", widget=TermWidget("disease"))
     audiences = fields.Field(attribute="audience_codes", column_name="适用对象", widget=TermWidget("audience_list"))
     is_active = fields.Field(attribute="is_active", column_name="启用", widget=ActiveWidget())
 
@@ -279,7 +284,7 @@ class QuestionResource(resources.ModelResource):
         self.checker = checker
         self.sheet_rows = sheet_rows or []
         # self.fields is this instance's copy: the catalogue never leaks into another resource.
-        for key in ("dimension", "hazard_class", "hazard_factor", "audiences"):
+        for key in ("dimension", "hazard_class", "hazard_factor", "disease", "audiences"):
             self.fields[key].widget.terms = terms
         self.attribute_keys = {bank_field.attribute: key for key, bank_field in self.fields.items()}
 
@@ -333,7 +338,7 @@ class QuestionResource(resources.ModelResource):
     # --- export ---
 
     def get_queryset(self) -> QuerySet[Question]:
-        return Question.objects.select_related("category", "dimension", "hazard_class", "hazard_factor") \
+        return Question.objects.select_related("category", "dimension", "hazard_class", "hazard_factor", "disease") \
             .prefetch_related("audiences").order_by("category__path", "pk")
 
     def dehydrate_answer(self, question: Question) -> str:
@@ -355,6 +360,9 @@ class QuestionResource(resources.ModelResource):
 
     def dehydrate_hazard_factor(self, question: Question) -> str:
         return question.hazard_factor.name if question.hazard_factor else ""
+
+    def dehydrate_disease(self, question: Question) -> str:
+        return question.disease.name if question.disease else ""
 
     def dehydrate_audiences(self, question: Question) -> str:
         return AUDIENCE_SEPARATOR.join(audience.name for audience in question.audiences.all())

@@ -96,14 +96,14 @@ class _FormAction(BaseAction):
 def _question_data(form: Any) -> QuestionData:
     data = form.cleaned_data
     category, dimension, hazard_class = data.get("category"), data.get("dimension"), data.get("hazard_class")
-    hazard_factor, image = data.get("hazard_factor"), data.get("image")
+    hazard_factor, disease, image = data.get("hazard_factor"), data.get("disease"), data.get("image")
     return QuestionData(
         kind=data.get("kind") or "", stem=data.get("stem") or "",
         options=[data.get(name) or "" for name in OPTION_FIELDS], answer=data.get("answer") or "",
         explanation=data.get("explanation") or "", category_path=category.path if category else "",
         difficulty=data.get("difficulty") or 3, dimension_code=dimension.pk if dimension else "",
         hazard_class_code=hazard_class.pk if hazard_class else "",
-        hazard_factor_id=hazard_factor.pk if hazard_factor else None,
+        hazard_factor_id=hazard_factor.pk if hazard_factor else None, disease_id=disease.pk if disease else None,
         audience_codes=[audience.pk for audience in data.get("audiences") or []],
         image_id=image.pk if image else None, is_active=bool(data.get("is_active")),
     )
@@ -283,8 +283,8 @@ class QuestionViewSet(ModelViewSet):
     inspect_view_class = QuestionInspectView
     inspect_view_enabled = True
     # Stem, image, options, answer and 解析 are in the preview above these.
-    inspect_view_fields = ["kind", "category", "dimension", "hazard_class", "hazard_factor", "audiences",
-                           "difficulty", "is_active", "facility", "discrimination", "stats_responses"]
+    inspect_view_fields = ["kind", "category", "dimension", "hazard_class", "hazard_factor", "disease",
+                           "audiences", "difficulty", "is_active", "facility", "discrimination", "stats_responses"]
     copy_view_enabled = False
     panels = [
         FieldPanel("kind"),
@@ -296,7 +296,8 @@ class QuestionViewSet(ModelViewSet):
         FieldPanel("explanation"),
         MultiFieldPanel([
             FieldPanel("category"), FieldPanel("dimension"), FieldPanel("hazard_class"), FieldPanel("hazard_factor"),
-            FieldPanel("audiences", widget=forms.CheckboxSelectMultiple), FieldPanel("difficulty"), FieldPanel("is_active"),
+            FieldPanel("disease"), FieldPanel("audiences", widget=forms.CheckboxSelectMultiple), FieldPanel("difficulty"),
+            FieldPanel("is_active"),
         ], heading=gettext_lazy("分类与标签"), help_text=gettext_lazy("修改分类、标签或启用状态不会产生新版本")),
     ]
 

@@ -28,7 +28,7 @@ from cms.search import NgramSearchField
 from core.models import Job, new_public_code
 from core.scope import ScopePaths
 from learning.forms import CoursePageForm
-from orgs.models import Audience, LiteracyDimension, PostRole
+from orgs.models import Audience, LiteracyDimension, PostRole, diseases_in_force
 
 __all__ = [
     "CourseIndexPage", "CoursePage", "Enrolment", "Heartbeat", "LessonCheckQuestion", "LessonPage",
@@ -70,7 +70,12 @@ class CoursePage(Page):
     audience_roles = models.JSONField(_("面向岗位角色"), default=list, blank=True)
     audiences = ParentalManyToManyField(Audience, verbose_name=_("读者对象"), blank=True, related_name="courses")
     hazard_factors = ParentalManyToManyField(
-        "orgs.HazardFactor", verbose_name=_("危害因素"), blank=True, related_name="courses"
+        "orgs.HazardFactor", verbose_name=_("危害因素"), blank=True, related_name="courses",
+        limit_choices_to={"in_catalogue": True},
+    )
+    diseases = ParentalManyToManyField(
+        "orgs.OccupationalDisease", verbose_name=_("职业病"), blank=True, related_name="courses",
+        limit_choices_to=diseases_in_force, help_text=_("《职业病分类和目录》现行版中的病名"),
     )
     hazard_classes = ParentalManyToManyField(
         "orgs.HazardClass", verbose_name=_("危害因素类别"), blank=True, related_name="courses"
@@ -83,6 +88,7 @@ class CoursePage(Page):
         FieldPanel("audiences"),
         FieldPanel("hazard_classes"),
         FieldPanel("hazard_factors"),
+        FieldPanel("diseases"),
         FieldPanel("dimensions"),
     ]
     edit_handler = TabbedInterface([

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import secrets
 from pathlib import PurePath
 
@@ -108,17 +109,34 @@ class HazardClass(models.Model):
         return self.name
 
 
+def split_words(value: str) -> list[str]:
+    return [word for word in value.split("|") if word]
+
+
 class HazardFactor(models.Model):
+    """An item of the 2015 catalogue, numbered within its class as the catalogue numbers it. Rows
+    come only from orgs/catalogues/hazards.csv; an item the catalogue no longer lists stays (workers,
+    questions and articles may point at it) with ``in_catalogue`` off."""
+
     hazard_class = models.ForeignKey(HazardClass, on_delete=models.PROTECT, related_name="factors")
-    name = models.CharField(_("名称"), max_length=120, unique=True)
-    cas_no = models.CharField(_("CAS号"), max_length=32, blank=True)
-    aliases = models.CharField(
-        _("常用名"), max_length=200, blank=True, help_text=_("花名册中也认可的写法，用 | 分隔")
-    )
+    number = models.PositiveSmallIntegerField(_("目录序号"), null=True, blank=True)
+    # One name may stand in two classes (铀及其化合物 is a radiation factor and a chemical one).
+    name = models.CharField(_("名称"), max_length=200)
+    cas_no = models.CharField(_("CAS号"), max_length=120, blank=True)
+    remark = models.CharField(_("备注"), max_length=120, blank=True, help_text=_("目录的备注栏，例如适用范围"))
+    aliases = models.TextField(_("常用名"), blank=True, help_text=_("花名册中也认可的写法，用 | 分隔"))
+    former_names = models.TextField(_("曾用名"), blank=True, help_text=_("本平台以前用过的名称，仍被认可"))
+    in_catalogue = models.BooleanField(_("在目录中"), default=True)
+    verified = models.BooleanField(
+        _("已核对原文"), default=False, help_text=_("名称、序号和 CAS 号已与目录原文的公开文本核对（见 SOURCES.md）"))
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["hazard_class__position", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["hazard_class", "number"], name="hazard_factor_number"),
+            models.UniqueConstraint(fields=["hazard_class", "name"], name="hazard_factor_name"),
+        ]
         verbose_name = _("职业病危害因素")
         verbose_name_plural = pgettext_lazy("plural", "职业病危害因素")
 
@@ -127,7 +145,87 @@ class HazardFactor(models.Model):
 
     @property
     def alias_list(self) -> list[str]:
-        return [alias for alias in self.aliases.split("|") if alias]
+        return split_words(self.aliases)
+
+    @property
+    def former_name_list(self) -> list[str]:
+        return split_words(self.former_names)
+
+
+class DiseaseCatalogue(models.Model):
+    """An edition of 《职业病分类和目录》; the one in force on a date is the one a record of that date uses."""
+
+    code = models.SlugField(_("版本"), max_length=10, primary_key=True)
+    title = models.CharField(_("名称"), max_length=60)
+    document = models.CharField(_("文号"), max_length=40)
+    issued_on = models.DateField(_("印发日期"))
+    in_force_from = models.DateField(_("施行日期"))
+    in_force_until = models.DateField(_("废止日期"), null=True, blank=True, help_text=_("下一版施行之日"))
+
+    class Meta:
+        ordering = ["-in_force_from"]
+        verbose_name = _("职业病目录版本")
+        verbose_name_plural = pgettext_lazy("plural", "职业病目录版本")
+
+    def __str__(self) -> str:
+        return f"{self.title}（{self.document}）"
+
+
+class DiseaseClass(models.Model):
+    catalogue = models.ForeignKey(DiseaseCatalogue, on_delete=models.PROTECT, related_name="classes")
+    number = models.PositiveSmallIntegerField(_("序号"))
+    name = models.CharField(_("名称"), max_length=60)
+
+    class Meta:
+        ordering = ["-catalogue__in_force_from", "number"]
+        constraints = [models.UniqueConstraint(fields=["catalogue", "number"], name="disease_class_number")]
+        verbose_name = _("职业病分类")
+        verbose_name_plural = pgettext_lazy("plural", "职业病分类")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OccupationalDisease(models.Model):
+    """An item of one edition of 《职业病分类和目录》, numbered within its class."""
+
+    disease_class = models.ForeignKey(DiseaseClass, on_delete=models.PROTECT, related_name="diseases")
+    number = models.PositiveSmallIntegerField(_("序号"), null=True, blank=True)
+    group = models.CharField(_("小类"), max_length=60, blank=True)
+    name = models.CharField(_("名称"), max_length=200)
+    aliases = models.TextField(_("常用名"), blank=True, help_text=_("用 | 分隔"))
+    former_names = models.TextField(_("曾用名"), blank=True)
+    in_catalogue = models.BooleanField(_("在目录中"), default=True)
+    verified = models.BooleanField(_("已核对原文"), default=False)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-disease_class__catalogue__in_force_from", "position"]
+        # Class 1 numbers its two groups (尘肺病, 其他呼吸系统疾病) separately.
+        constraints = [models.UniqueConstraint(fields=["disease_class", "group", "number"], name="disease_number")]
+        verbose_name = _("职业病")
+        verbose_name_plural = pgettext_lazy("plural", "职业病")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def alias_list(self) -> list[str]:
+        return split_words(self.aliases)
+
+
+def diseases_on(day: datetime.date | None = None) -> models.Q:
+    """The diseases of the edition in force on ``day`` (today): a record is read against the list
+    of its own date."""
+    day = day or timezone.localdate()
+    return (models.Q(disease_class__catalogue__in_force_from__lte=day)
+            & (models.Q(disease_class__catalogue__in_force_until__isnull=True)
+               | models.Q(disease_class__catalogue__in_force_until__gt=day)))
+
+
+def diseases_in_force() -> models.Q:
+    """What new content is tagged with: the listed diseases of the edition in force today."""
+    return models.Q(in_catalogue=True) & diseases_on()
 
 
 class FixedTerm(models.Model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
@@ -13,8 +14,19 @@ from django.utils.translation import ngettext
 
 from core.nextsteps import NavItem, NextStep, NextSteps
 from core.scope import Scope, request_scope
-from core.text import safe_parameter
-from orgs.models import Department, Employer, Employment, PostRole, Transfer, Worker
+from core.text import fold, safe_parameter
+from orgs.models import (
+    Department,
+    Employer,
+    Employment,
+    HazardFactor,
+    OccupationalDisease,
+    PostRole,
+    Transfer,
+    Worker,
+    diseases_on,
+    split_words,
+)
 
 ROSTER_STATUSES = ("active", "inactive", "all")
 
@@ -120,3 +132,32 @@ def navigation(request: HttpRequest) -> list[NavItem]:
     if scope.has("evaluator"):
         items.append(NavItem(_("辖区单位"), reverse("orgs:region"), order=40))
     return items
+
+
+def hazard_factor_words() -> dict[str, tuple[int, str]]:
+    """Every spelling a file may use for a factor of the catalogue, folded, to (id, class code).
+    Official names come first, then aliases, then former names, so a common spelling never hides
+    another factor's own name; among equals the catalogue's order wins."""
+    factors = list(HazardFactor.objects.filter(in_catalogue=True).order_by("hazard_class__position", "position")
+                   .values_list("pk", "hazard_class_id", "name", "aliases", "former_names"))
+    words: dict[str, tuple[int, str]] = {}
+    for pk, class_code, name, _aliases, _former in factors:
+        words.setdefault(fold(name), (pk, class_code))
+    for column in (3, 4):
+        for factor in factors:
+            for word in split_words(factor[column]):
+                words.setdefault(fold(word), (factor[0], factor[1]))
+    return words
+
+
+def disease_words(on: datetime.date | None = None) -> dict[str, int]:
+    """Names and aliases of the diseases in the edition in force on ``on`` (today), folded, to ids."""
+    diseases = OccupationalDisease.objects.filter(in_catalogue=True).filter(diseases_on(on)) \
+        .order_by("position").values_list("pk", "name", "aliases", "former_names")
+    words: dict[str, int] = {}
+    for pk, name, _aliases, _former in diseases:
+        words.setdefault(fold(name), pk)
+    for pk, _name, aliases, former in diseases:
+        for word in (*split_words(aliases), *split_words(former)):
+            words.setdefault(fold(word), pk)
+    return words

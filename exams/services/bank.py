@@ -48,6 +48,7 @@ class QuestionData:
     dimension_code: str = ""
     hazard_class_code: str = ""
     hazard_factor_id: int | None = None
+    disease_id: int | None = None
     audience_codes: list[str] = field(default_factory=list)
     image_id: int | None = None
     is_active: bool = True
@@ -146,9 +147,10 @@ def category_for_path(path: str, *, create: bool) -> Category | None:
 
 
 def _resolve_terms(data: QuestionData) -> dict[str, Any]:
-    from orgs.models import Audience, HazardClass, HazardFactor, LiteracyDimension
+    from orgs.models import Audience, HazardClass, HazardFactor, LiteracyDimension, OccupationalDisease
 
-    values: dict[str, Any] = {"dimension": None, "hazard_class": None, "hazard_factor": None, "audiences": []}
+    values: dict[str, Any] = {"dimension": None, "hazard_class": None, "hazard_factor": None, "disease": None,
+                              "audiences": []}
     if data.dimension_code:
         values["dimension"] = LiteracyDimension.objects.filter(code=data.dimension_code).first()
         if values["dimension"] is None:
@@ -165,6 +167,10 @@ def _resolve_terms(data: QuestionData) -> dict[str, Any]:
         if values["hazard_factor"] is not None and values["hazard_factor"].hazard_class_id != hazard_class.pk:
             raise BankError(_("危害因素不属于所选类别"), field="hazard_factor")
         values["hazard_class"] = hazard_class
+    if data.disease_id:
+        values["disease"] = OccupationalDisease.objects.filter(pk=data.disease_id).first()
+        if values["disease"] is None:
+            raise BankError(_("没有这个职业病"), field="disease")
     if data.audience_codes:
         audiences = list(Audience.objects.filter(code__in=data.audience_codes))
         missing = set(data.audience_codes) - {audience.code for audience in audiences}
@@ -208,6 +214,7 @@ def question_save(*, actor: Any, data: QuestionData, question: Question | None =
     question.dimension = terms["dimension"]
     question.hazard_class = terms["hazard_class"]
     question.hazard_factor = terms["hazard_factor"]
+    question.disease = terms["disease"]
     question.is_active = data.is_active
     question.fingerprint = fingerprint
     question.save()
@@ -235,7 +242,7 @@ def question_data_from(question: Question) -> QuestionData:
         explanation=question.explanation, category_path=question.category.path if question.category else "",
         difficulty=question.difficulty, dimension_code=question.dimension_id or "",
         hazard_class_code=question.hazard_class_id or "", hazard_factor_id=question.hazard_factor_id,
-        audience_codes=[audience.code for audience in question.audiences.all()], image_id=question.image_id,
+        disease_id=question.disease_id, audience_codes=[audience.code for audience in question.audiences.all()], image_id=question.image_id,
         is_active=question.is_active,
     )
 
@@ -283,7 +290,8 @@ class TermNames:
     their aliases — read once per file (the catalogues are small), so a long file costs no query per row."""
 
     def __init__(self) -> None:
-        from orgs.models import Audience, HazardClass, HazardFactor, LiteracyDimension
+        from orgs.models import Audience, HazardClass, LiteracyDimension
+        from orgs.selectors import disease_words, hazard_factor_words
 
         self.dimensions = _term_index(LiteracyDimension.objects.values_list("code", "name"))
         self.hazard_classes = _term_index(HazardClass.objects.values_list("code", "name"))
@@ -291,13 +299,8 @@ class TermNames:
         self.dimension_names = list(LiteracyDimension.objects.values_list("name", flat=True))
         self.hazard_class_names = list(HazardClass.objects.values_list("name", flat=True))
         self.audience_names = list(Audience.objects.values_list("name", flat=True))
-        factors = list(HazardFactor.objects.values_list("pk", "name", "aliases", "hazard_class_id"))
-        # Names first: an alias never hides another factor's own name.
-        self.factors: dict[str, tuple[int, str]] = {fold(name): (pk, class_code) for pk, name, _aliases, class_code in factors}
-        for pk, _name, aliases, class_code in factors:
-            for alias in aliases.split("|"):
-                if alias.strip():
-                    self.factors.setdefault(fold(alias), (pk, class_code))
+        self.factors = hazard_factor_words()
+        self.diseases = disease_words()
 
     @staticmethod
     def _find(index: dict[str, str], value: str) -> str | None:
@@ -332,6 +335,15 @@ class TermNames:
         if found is None:
             raise BankError(_("《职业病危害因素分类目录》中没有“%(value)s”") % {"value": clean_text(value)},
                             field="hazard_factor")
+        return found
+
+    def disease(self, value: str) -> int | None:
+        """The id of the disease named ``value`` in the edition of 《职业病分类和目录》 in force."""
+        if not clean_text(value):
+            return None
+        found = self.diseases.get(fold(value))
+        if found is None:
+            raise BankError(_("现行《职业病分类和目录》中没有“%(value)s”") % {"value": clean_text(value)}, field="disease")
         return found
 
     def audience_list(self, value: str) -> list[str]:

@@ -421,8 +421,8 @@ def _xlsx_check(content: bytes, *, actor: Any, create_categories: bool, commit: 
 
 MOODLE_ELEMENTS = {"kind": "question type", "stem": "questiontext", "options": "answer", "answer": "answer fraction",
                    "explanation": "generalfeedback", "category": "category", "difficulty": "tags", "dimension": "tags",
-                   "hazard_class": "tags", "hazard_factor": "tags", "audiences": "tags"}
-TAG_PREFIXES = ("difficulty", "dimension", "hazard_class", "hazard_factor", "audience")
+                   "hazard_class": "tags", "hazard_factor": "tags", "disease": "tags", "audiences": "tags"}
+TAG_PREFIXES = ("difficulty", "dimension", "hazard_class", "hazard_factor", "disease", "audience")
 
 
 def _moodle_data(question: MoodleQuestion, terms: TermNames) -> tuple[QuestionData, list[Problem]]:
@@ -447,6 +447,8 @@ def _moodle_data(question: MoodleQuestion, terms: TermNames) -> tuple[QuestionDa
             elif prefix == "hazard_factor":
                 found = terms.hazard_factor(value)
                 data.hazard_factor_id = found[0] if found else None
+            elif prefix == "disease":
+                data.disease_id = terms.disease(value)
             else:
                 data.audience_codes = [*data.audience_codes, *(code for code in terms.audience_list(value)
                                                                if code not in data.audience_codes)]
@@ -701,6 +703,8 @@ def _moodle_question(question: Question) -> MoodleQuestion:
         tags.append(f"hazard_class:{question.hazard_class_id}")
     if question.hazard_factor:
         tags.append(f"hazard_factor:{question.hazard_factor.name}")
+    if question.disease:
+        tags.append(f"disease:{question.disease.name}")
     tags += [f"audience:{audience.code}" for audience in question.audiences.all()]
     answer = question.answer
     if question.kind == QuestionKind.TRUE_FALSE:

@@ -9,7 +9,8 @@ Only the XML is here; checking and saving is exams.services.bank_files. What map
   (``法律法规/职业病防治法``) for the questions after it.
 - ``generalfeedback`` → 解析; ``<hidden>1</hidden>`` → 停用; our difficulty, dimension, hazard class,
   hazard factor and audiences travel as ``<tags>``: ``difficulty:3``, ``dimension:law``,
-  ``hazard_class:dust``, ``hazard_factor:煤尘``, ``audience:worker``.
+  ``hazard_class:dust``, ``hazard_factor:煤尘``, ``disease:噪声聋``,
+  ``audience:worker``.
 - ``<idnumber>`` carries our question's code out (Moodle keeps it as the question's ID number). On
   import it is read as information only: an imported question always gets a code of its own, as a
   file's ID numbers are another system's and may collide with ours.

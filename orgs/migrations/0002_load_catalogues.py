@@ -4,7 +4,8 @@ from django.db import migrations
 def load(apps, schema_editor):
     from orgs.catalogues import load_catalogues
 
-    load_catalogues(apps)
+    # Hazard factors and diseases need the fields of 0006; they load there.
+    load_catalogues(apps, parts=("regions", "industries"))
 
 
 class Migration(migrations.Migration):

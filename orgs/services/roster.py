@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 from core.audit import audit
 from core.text import clean_text, fold
 from orgs.idnumbers import InvalidIdNumber, id_number_clean
-from orgs.models import Department, Employer, HazardFactor, User, Worker
+from orgs.models import Department, Employer, User, Worker
+from orgs.selectors import hazard_factor_words
 from orgs.services.roster_columns import ACTIVE_WORDS, COLUMN_BY_KEY, POST_ROLE_LABELS, POST_ROLE_WORDS
 from orgs.services.roster_read import RosterFileError, RosterTable, excel_serial_to_date
 from orgs.services.transfers import transfers_from_roster
@@ -108,13 +109,8 @@ class RosterCheck:
 
 
 def hazard_lookup() -> dict[str, int]:
-    """Catalogue names and aliases, folded the way cells are folded, to factor ids."""
-    lookup: dict[str, int] = {}
-    for factor_id, name, aliases in HazardFactor.objects.values_list("id", "name", "aliases"):
-        for word in (name, *aliases.split("|")):
-            if word:
-                lookup[fold(word)] = factor_id
-    return lookup
+    """Catalogue names, aliases and former names, folded the way cells are folded, to factor ids."""
+    return {word: found[0] for word, found in hazard_factor_words().items()}
 
 
 def _text(value: Any) -> str:
