@@ -22,6 +22,7 @@ from surveys import api_answer as surveys_answer_api
 api_patterns = [
     path("me/", orgs_api.MeView.as_view(), name="api-me"),
     path("hazards/", orgs_api.HazardFactorList.as_view(), name="api-hazards"),
+    path("diseases/", orgs_api.DiseaseList.as_view(), name="api-diseases"),
     path("regions/", orgs_api.RegionList.as_view(), name="api-regions"),
     path("employers/<str:code>/workers/", orgs_api.EmployerWorkerList.as_view(), name="api-employer-workers"),
     path("articles/", cms_api.ArticleList.as_view(), name="api-articles"),

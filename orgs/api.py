@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
 
@@ -20,15 +21,29 @@ from core.api import NOT_SIGNED_IN, error_response, parameter_errors
 from core.scope import Owned, Reach, request_scope
 from orgs import selectors
 from orgs.access import employer_or_404
-from orgs.models import HazardFactor, Region, Worker
+from orgs.models import DiseaseCatalogue, HazardFactor, OccupationalDisease, Region, Worker, diseases_on
 
 
 class HazardFactorSerializer(serializers.ModelSerializer):
     hazard_class = serializers.CharField(source="hazard_class.name")
+    hazard_class_code = serializers.CharField(source="hazard_class_id")
+    number = serializers.IntegerField(allow_null=True, help_text=_("目录中本类内的序号；尚未与原文核对的条目为空"))
+    verified = serializers.BooleanField(help_text=_("名称、序号和 CAS 号已与目录原文的公开文本核对"))
 
     class Meta:
         model = HazardFactor
-        fields = ["id", "name", "hazard_class", "cas_no", "alias_list"]
+        fields = ["id", "name", "hazard_class", "hazard_class_code", "number", "cas_no", "remark", "alias_list",
+                  "verified"]
+
+
+class DiseaseSerializer(serializers.ModelSerializer):
+    disease_class = serializers.CharField(source="disease_class.name")
+    class_number = serializers.IntegerField(source="disease_class.number")
+    edition = serializers.CharField(source="disease_class.catalogue_id")
+
+    class Meta:
+        model = OccupationalDisease
+        fields = ["id", "name", "edition", "class_number", "disease_class", "group", "number", "alias_list"]
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -81,7 +96,36 @@ class HazardFactorList(generics.ListAPIView):
     serializer_class = HazardFactorSerializer
     permission_classes = [AllowAny]
     pagination_class = None
-    queryset = HazardFactor.objects.select_related("hazard_class")
+    queryset = HazardFactor.objects.filter(in_catalogue=True).select_related("hazard_class")
+
+
+@extend_schema_view(get=extend_schema(
+    parameters=[OpenApiParameter("on", OpenApiTypes.DATE, description=_(
+        "按这一天施行的《职业病分类和目录》版本列出（YYYY-MM-DD），不填为今天；2025-08-01 起为 2024 年版"))],
+    responses={200: DiseaseSerializer(many=True), 400: parameter_errors("DiseaseListParameterErrors", ["on"])},
+))
+class DiseaseList(generics.ListAPIView):
+    """The diseases of the edition in force on a date: a record dated before 2025-08-01 is read
+    against the 2013 list."""
+
+    serializer_class = DiseaseSerializer
+    permission_classes = [AllowAny]
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[OccupationalDisease]:
+        raw = self.request.query_params.get("on", "")
+        day = None
+        if raw:
+            try:
+                day = datetime.date.fromisoformat(raw[:10]) if len(raw) == 10 else None
+            except ValueError:
+                day = None
+            if day is None:
+                raise ValidationError({"on": [_("on 应为 YYYY-MM-DD 格式的日期，例如 2025-08-01")]})
+            if not DiseaseCatalogue.objects.filter(in_force_from__lte=day).exists():
+                raise ValidationError({"on": [_("这一天还没有施行中的《职业病分类和目录》")]})
+        return OccupationalDisease.objects.filter(in_catalogue=True).filter(diseases_on(day)) \
+            .select_related("disease_class").order_by("position")
 
 
 _REGION_CODE = re.compile(r"[0-9]{6}")

@@ -183,7 +183,7 @@ class DiseaseClass(models.Model):
         verbose_name_plural = pgettext_lazy("plural", "职业病分类")
 
     def __str__(self) -> str:
-        return self.name
+        return _("%(name)s（%(edition)s 版）") % {"name": self.name, "edition": self.catalogue_id}
 
 
 class OccupationalDisease(models.Model):

@@ -14,7 +14,7 @@ from wagtail.permissions import register_permission_policy
 
 from core.admin import ReadOnlyPermissionPolicy, ServiceCreateView, ServiceEditView
 from orgs import services
-from orgs.models import Employer, HazardFactor, Region, RosterImport
+from orgs.models import Employer, HazardFactor, OccupationalDisease, Region, RosterImport
 from orgs.services.people import EMPLOYER_FIELDS
 
 
@@ -65,6 +65,10 @@ def register_orgs_actions(registry: Any) -> None:
 
 
 register_permission_policy(RosterImport, ReadOnlyPermissionPolicy(RosterImport))
+# The numbered catalogues come only from orgs/catalogues (load_catalogues): a hand edit would be
+# undone by the next load and could not be traced to the official text.
+register_permission_policy(HazardFactor, ReadOnlyPermissionPolicy(HazardFactor))
+register_permission_policy(OccupationalDisease, ReadOnlyPermissionPolicy(OccupationalDisease))
 
 
 class EmployerViewSet(ModelViewSet):
@@ -80,12 +84,33 @@ class EmployerViewSet(ModelViewSet):
 
 
 class HazardFactorViewSet(ModelViewSet):
+    """《职业病危害因素分类目录》 as loaded: listed, filtered and inspected, never edited here."""
+
     model = HazardFactor
     icon = "warning"
-    list_display = ["name", "hazard_class", "cas_no", "aliases"]
-    list_filter = ["hazard_class"]
-    search_fields = ["name", "aliases", "cas_no"]
-    form_fields = ["hazard_class", "name", "cas_no", "aliases"]
+    list_display = ["name", "hazard_class", "number", "cas_no", "remark", "verified", "in_catalogue"]
+    list_filter = ["hazard_class", "verified", "in_catalogue"]
+    search_fields = ["name", "aliases", "former_names", "cas_no"]
+    form_fields: list[str] = []
+    inspect_view_enabled = True
+    inspect_view_fields = ["hazard_class", "number", "name", "cas_no", "remark", "aliases", "former_names", "verified",
+                           "in_catalogue"]
+    copy_view_enabled = False
+
+
+class OccupationalDiseaseViewSet(ModelViewSet):
+    """Both editions of 《职业病分类和目录》, read-only like the hazard catalogue."""
+
+    model = OccupationalDisease
+    icon = "doc-full"
+    list_display = ["name", "disease_class", "group", "number"]
+    list_filter = ["disease_class__catalogue", "disease_class"]
+    search_fields = ["name", "aliases", "former_names"]
+    form_fields: list[str] = []
+    inspect_view_enabled = True
+    inspect_view_fields = ["disease_class", "group", "number", "name", "aliases", "former_names", "verified",
+                           "in_catalogue"]
+    copy_view_enabled = False
 
 
 class RegionViewSet(ModelViewSet):
@@ -112,7 +137,7 @@ class RosterImportViewSet(ModelViewSet):
 class OrgsGroup(ViewSetGroup):
     menu_label = _("单位与人员")
     menu_icon = "group"
-    items = (EmployerViewSet, HazardFactorViewSet, RegionViewSet, RosterImportViewSet)
+    items = (EmployerViewSet, HazardFactorViewSet, OccupationalDiseaseViewSet, RegionViewSet, RosterImportViewSet)
 
 
 @hooks.register("register_admin_viewset")

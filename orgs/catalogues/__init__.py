@@ -108,7 +108,13 @@ def _set(instance: Any, values: dict[str, Any]) -> bool:
 def move_references(model: Any, source: Any, target: Any) -> None:
     """Point everything that points at ``source`` at ``target`` instead (foreign keys and
     many-to-many rows of every app), so ``source`` can go without losing a link."""
-    for relation in model._meta.related_objects:
+    # Hidden relations (related_name="+") point here too: a question's factor is one of them.
+    # The many-to-many tables' own keys are handled with their relation, never on their own.
+    relations = [field for field in model._meta.get_fields(include_hidden=True)
+                 if field.auto_created and not field.concrete
+                 and (field.many_to_many or ((field.one_to_many or field.one_to_one)
+                                             and not field.related_model._meta.auto_created))]
+    for relation in relations:
         related = relation.related_model
         if relation.many_to_many:
             m2m = relation.field

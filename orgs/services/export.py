@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit
 from core.exports import ExportColumn, ExportWorkbook, export_log
 from core.masking import id_number_shown, phone_shown
-from orgs.models import Employer, HazardFactor, PostRole, User, Worker
+from orgs.models import Employer, HazardFactor, PostRole, User, Worker, split_words
 from orgs.services.roster_columns import COLUMNS, POST_ROLE_LABELS
 
 _WIDTHS = {"id_number": 22, "phone": 14, "exposures": 30}
@@ -40,10 +40,13 @@ def roster_template_write(stream: IO[bytes]) -> None:
         notes.write([column.header, column.hint or (_("必填") if column.required else _("选填"))])
     notes.write([])
     notes.write([_("提示"), _("同一身份证号再次导入时会更新原有记录，不会重复建档。")])
-    catalogue = workbook.add_sheet("危害因素目录", (ExportColumn("类别", 20), ExportColumn("名称", 40),
+    catalogue = workbook.add_sheet("危害因素目录", (ExportColumn("类别", 14), ExportColumn("序号", 6),
+                                                   ExportColumn("名称", 40), ExportColumn("备注", 24),
                                                    ExportColumn("也可写作", 40)))
-    catalogue.write_many([class_name, name, aliases.replace("|", "、")] for class_name, name, aliases in
-                         HazardFactor.objects.values_list("hazard_class__name", "name", "aliases"))
+    catalogue.write_many(
+        [class_name, number or "", name, remark, "、".join(split_words(aliases) + split_words(former))]
+        for class_name, number, name, remark, aliases, former in HazardFactor.objects.filter(in_catalogue=True)
+        .values_list("hazard_class__name", "number", "name", "remark", "aliases", "former_names"))
     catalogue.finish()
     workbook.close()
 

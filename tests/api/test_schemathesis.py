@@ -53,6 +53,7 @@ PERSONAS = [None, "worker_user", "employer_admin", "evaluator", "editor", "revie
 OPERATIONS = [
     ("GET", "/api/v1/me/"),
     ("GET", "/api/v1/hazards/"),
+    ("GET", "/api/v1/diseases/"),
     ("GET", "/api/v1/regions/"),
     ("GET", "/api/v1/employers/{code}/workers/"),
     ("GET", "/api/v1/articles/"),

@@ -103,8 +103,10 @@ def bank_snapshot() -> set[tuple[Any, ...]]:
         (question.kind, question.stem, tuple(question.options), question.answer, question.explanation,
          question.category.path if question.category else "", question.difficulty, question.dimension_id or "",
          question.hazard_class_id or "", question.hazard_factor.name if question.hazard_factor else "",
+         question.disease.name if question.disease else "",
          tuple(sorted(audience.code for audience in question.audiences.all())), question.is_active)
-        for question in Question.objects.select_related("category", "hazard_factor").prefetch_related("audiences")
+        for question in Question.objects.select_related("category", "hazard_factor", "disease")
+        .prefetch_related("audiences")
     }
 
 

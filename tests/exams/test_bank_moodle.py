@@ -11,7 +11,7 @@ from exams.services import bank_files
 from exams.services.bank import QuestionData, question_save
 from exams.services.bank_files import BankFileError, bank_file_check
 from exams.services.moodle import MoodleFileError, html_to_text, moodle_category_path, text_to_html
-from orgs.models import HazardFactor
+from orgs.models import HazardFactor, OccupationalDisease
 from tests.exams.bankfiles import (
     bank_snapshot,
     category,
@@ -176,6 +176,7 @@ def test_single_defaults_to_true_and_old_true_false_answers_go_by_order():
 
 def _round_trip_bank() -> None:
     noise = HazardFactor.objects.get(name="噪声").pk
+    deafness = OccupationalDisease.objects.get(name="噪声聋", disease_class__catalogue="2024").pk
     for data in (
         QuestionData(kind="single", stem="未分类的题：A & B <c> ]]> 两个  空格", options=["甲 ", "乙", "丙"], answer="C",
                      explanation="第一行\n第二行", difficulty=1),
@@ -184,7 +185,7 @@ def _round_trip_bank() -> None:
                      dimension_code="law", audience_codes=["principal", "manager"]),
         QuestionData(kind="multiple", stem="下列哪些属于物理因素？", options=["噪声", "高温", "煤尘", "振动", "苯"],
                      answer="ABD", category_path="危害因素/物理因素", difficulty=4, dimension_code="protection_knowledge",
-                     hazard_class_code="physical", hazard_factor_id=noise),
+                     hazard_class_code="physical", hazard_factor_id=noise, disease_id=deafness),
         QuestionData(kind="multiple", stem="全选的多选题", options=["甲", "乙"], answer="AB", category_path="危害因素",
                      is_active=False),
         QuestionData(kind="truefalse", stem="劳动者有权了解工作场所的职业病危害因素。", options=[], answer="对",
@@ -219,7 +220,8 @@ def test_a_bank_exported_to_moodle_imports_back_identically():
             assert sorted(answer.get("fraction") for answer in element.findall("answer")) == ["0", "100"]
     physical = next(element for element in questions if element.findtext("name/text", "").startswith("下列哪些"))
     assert {tag.findtext("text") for tag in physical.findall("tags/tag")} == {
-        "difficulty:4", "dimension:protection_knowledge", "hazard_class:physical", "hazard_factor:噪声"}
+        "difficulty:4", "dimension:protection_knowledge", "hazard_class:physical", "hazard_factor:噪声",
+        "disease:噪声聋"}
     assert physical.findtext("generalfeedback/text") == ""
     empty_bank()
     assert Category.objects.count() == 0

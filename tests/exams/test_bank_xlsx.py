@@ -15,7 +15,7 @@ from exams.resources import HEADERS
 from exams.services import bank_files
 from exams.services.bank import FALSE_WORDS, TRUE_WORDS, QuestionData, question_save
 from exams.services.bank_files import BankFileError, bank_file_check
-from orgs.models import HazardFactor
+from orgs.models import HazardFactor, OccupationalDisease
 from tests.exams.bankfiles import LETTER, bank_snapshot, empty_bank, read_sheet, row, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
@@ -195,6 +195,18 @@ def test_catalogue_columns_take_names_codes_and_aliases():
     assert set(second.audiences.values_list("code", flat=True)) == {"public", "worker"}
 
 
+def test_the_disease_column_takes_a_name_or_an_alias_of_the_edition_in_force():
+    result = check([row(职业病="噪声聋"), row(stem="第二题", 职业病="硅肺"), row(stem="第三题", 职业病="放射性白内障")],
+                   commit=True)
+    assert result.committed, result.errors
+    names = [question.disease.name for question in Question.objects.order_by("pk")]
+    assert names == ["噪声聋", "矽肺", "放射性白内障"]
+    assert {question.disease.disease_class.catalogue_id for question in Question.objects.all()} == {"2024"}
+    bad = check([row(stem="第四题", 职业病="星尘病")])
+    assert [(error.row, error.header) for error in bad.errors] == [(2, "职业病")]
+    assert "星尘病" in bad.errors[0].message
+
+
 def test_the_header_row_is_found_below_a_title_in_any_order_and_letters_follow_the_file():
     headers = ("正确答案", "题目", "试题类型", "A", "B", "备注")
     values = [{"正确答案": "C", "题目": "噪声的单位是？", "试题类型": "单选", "A": "米", "B": "分贝"}]
@@ -255,12 +267,14 @@ def test_the_template_has_the_columns_a_type_drop_down_and_notes():
 
 def test_an_export_imports_back_into_an_empty_bank_unchanged():
     noise = HazardFactor.objects.get(name="噪声").pk
+    deafness = OccupationalDisease.objects.get(name="噪声聋", disease_class__catalogue="2024").pk
     make = [
         QuestionData(kind="single", stem="=1+1 在表格里不是公式\n第二行", options=["-5℃", "+3", "@home", "普通"], answer="A",
                      explanation="解析\n两行", category_path="法律法规/职业病防治法", difficulty=5, dimension_code="law",
                      hazard_class_code="dust", audience_codes=["worker", "manager"]),
         QuestionData(kind="multiple", stem="下列哪些是物理因素？", options=["噪声", "高温", "煤尘"], answer="AB",
-                     category_path="危害因素", hazard_factor_id=noise, difficulty=2, is_active=False),
+                     category_path="危害因素", hazard_factor_id=noise, disease_id=deafness, difficulty=2,
+                     is_active=False),
         QuestionData(kind="truefalse", stem="听力保护用品要正确佩戴。", options=[], answer="对"),
     ]
     for data in make:

@@ -162,9 +162,10 @@ def test_it_lists_the_hazard_catalogue_in_the_template(personas: Personas, admin
     workbook = openpyxl.load_workbook(io.BytesIO(_template(admin_client, personas)))
     assert workbook.sheetnames == ["花名册", "填写说明", "危害因素目录"]
     catalogue = list(workbook["危害因素目录"].iter_rows(values_only=True))
-    assert catalogue[0] == ("类别", "名称", "也可写作")
-    assert len(catalogue) - 1 == HazardFactor.objects.count()
-    assert ("物理因素", "噪声", "噪音、生产性噪声") in catalogue
+    assert catalogue[0] == ("类别", "序号", "名称", "备注", "也可写作")
+    assert len(catalogue) - 1 == HazardFactor.objects.filter(in_catalogue=True).count()
+    assert ("物理因素", "1", "噪声", "", "噪音、生产性噪声") in catalogue
+    assert ("其他因素", "2", "井下不良作业条件", "限于井下工人", "井下作业、井下不良作业条件（限于井下工人）") in catalogue
 
 
 def test_it_imports_a_filled_in_template(personas: Personas, admin_client: Client) -> None:
