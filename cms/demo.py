@@ -19,7 +19,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Site
 
 from cms.models import ArticlePage, Audience, HomePage, KnowledgeIndexPage, LiteracyDimension
-from orgs.models import HazardClass, HazardFactor, Industry
+from orgs.models import HazardClass, HazardFactor, Industry, OccupationalDisease, diseases_in_force
 
 DEMO_ARTICLES = Path(__file__).resolve().parent / "demo" / "articles.json"
 INDEX_SLUG = "kb"
@@ -143,6 +143,7 @@ def _article_create(index: KnowledgeIndexPage, item: dict[str, Any]) -> ArticleP
     )
     page.hazard_classes = list(HazardClass.objects.filter(code__in=classes))
     page.hazard_factors = list(HazardFactor.objects.filter(name__in=item.get("hazard_factors") or []))
+    page.diseases = list(OccupationalDisease.objects.filter(diseases_in_force(), name__in=item.get("diseases") or []))
     page.industries = list(Industry.objects.filter(code__in=item.get("industries") or [], level=1))
     page.audiences = list(Audience.objects.filter(code__in=item.get("audiences") or []))
     page.dimensions = list(LiteracyDimension.objects.filter(code__in=item.get("dimensions") or []))

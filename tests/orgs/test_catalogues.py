@@ -347,3 +347,13 @@ def test_the_catalogues_are_read_only_in_the_admin(personas: Personas) -> None:
     assert response.status_code in (302, 403, 404)
     factor.refresh_from_db()
     assert factor.name == "噪声"
+
+
+@pytest.mark.django_db
+def test_the_demo_articles_name_diseases_of_the_edition_in_force() -> None:
+    from cms.demo import load_articles
+
+    current = set(OccupationalDisease.objects.filter(diseases_on()).values_list("name", flat=True))
+    named = [name for item in load_articles() for name in item.get("diseases", [])]
+    assert len(named) >= 30
+    assert set(named) <= current
