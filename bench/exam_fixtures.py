@@ -203,7 +203,7 @@ def _sessions(employer: Any, count: int) -> list[list[str]]:
     rows, examinees = [], []
     for user in users:
         key = SESSION_PREFIX + get_random_string(32 - len(SESSION_PREFIX), string.ascii_lowercase + string.digits)
-        data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+        data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "core.auth.UserBackend",
                 HASH_SESSION_KEY: user.get_session_auth_hash()}
         rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
         examinees.append([key, get_random_string(32, string.ascii_letters + string.digits)])

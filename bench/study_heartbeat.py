@@ -409,7 +409,7 @@ def _learners(employer: Any, count: int, lesson: Any) -> list[list[str]]:
         user = worker.user
         token = get_random_string(32, "0123456789abcdef")
         key = SESSION_PREFIX + get_random_string(32 - len(SESSION_PREFIX), alphabet)
-        data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+        data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "core.auth.UserBackend",
                 HASH_SESSION_KEY: user.get_session_auth_hash(), DEVICE_SESSION_KEY: token}
         sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
         devices.append(StudyDevice(user=user, token=token, since=now, user_agent="bench"))

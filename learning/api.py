@@ -28,7 +28,7 @@ from rest_framework.views import APIView
 
 from core.api import error_response
 from core.text import strip_control
-from learning.selectors import current_worker
+from learning.selectors import study_worker
 from learning.services.study import Beat, BeatResult, StudyRefused, device_token_for, heartbeats_record
 
 MAX_BEATS = 100
@@ -208,7 +208,7 @@ class StudyHeartbeats(APIView):
         responses={200: StudyBeatAnswerSerializer, 400: REFUSED, 403: NOT_A_WORKER, 404: NO_LESSON, 415: NOT_JSON},
     )
     def post(self, request: Request) -> Response:
-        worker = current_worker(request)
+        worker = study_worker(request)
         if worker is None:
             raise PermissionDenied(_("登录的账号不是劳动者：只有劳动者计学习时间"))
         data = request.data

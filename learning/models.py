@@ -133,6 +133,9 @@ class LessonPage(RoutablePageMixin, Page):
     check_pass_count = models.PositiveSmallIntegerField(
         _("小测验需答对题数"), default=0, help_text=_("0 表示答对全部题目"),
     )
+    # Whether the body holds a video file of our own, kept with every save so that a heartbeat
+    # need not load (and decode) the body to apply the video rule.
+    tracks_video = models.BooleanField(default=False, editable=False)
 
     content_panels = [
         *Page.content_panels,
@@ -172,8 +175,18 @@ class LessonPage(RoutablePageMixin, Page):
     def has_file_video(self) -> bool:
         """A video block with a file of our own: the only kind whose watching is tracked (an embed
         from a video site reports nothing, and ``clean`` refuses it in a lesson)."""
+        return self.tracks_video
+
+    def body_tracks_video(self) -> bool:
         return any(block.get("type") == "video" and isinstance(block.get("value"), dict) and block["value"].get("file")
                    for block in self.body.raw_data or [])
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.tracks_video = self.body_tracks_video()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields and "tracks_video" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "tracks_video"]
+        super().save(*args, **kwargs)
 
     @property
     def required_seconds(self) -> int:

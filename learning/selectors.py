@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import F, Prefetch
 from django.http import HttpRequest
 from django.utils import timezone
 
+from core import fixedsql
 from learning.models import CoursePage, Enrolment, LessonCheckQuestion, LessonPage, LessonProgress, StudyHours, study_hours
 from learning.services.enrolment import LessonState, lesson_state
 from learning.services.study import LEDGER_TIME_ZONE
 
 __all__ = [
     "CourseCard", "CourseOutline", "LessonLine", "course_outline", "current_worker", "lesson_has_video",
-    "live_lessons", "worker_courses", "worker_year_hours",
+    "live_lessons", "study_worker", "worker_courses", "worker_year_hours",
 ]
 
 
@@ -30,6 +33,26 @@ def current_worker(request: HttpRequest | Any) -> Any:
     if user is None or not user.is_authenticated:
         return None
     return Worker.objects.select_related("employer").filter(user_id=user.pk).first()
+
+
+@functools.cache
+def _worker_statement(vendor: str) -> tuple[str, tuple[fixedsql.Shape, ...]]:
+    from orgs.models import Worker
+
+    shapes = (fixedsql.Shape.of(Worker, "w"),)
+    table = connection.ops.quote_name(Worker._meta.db_table)
+    return f"SELECT {fixedsql.select_list(*shapes)} FROM {table} w WHERE w.user_id = %s", shapes  # noqa: S608
+
+
+def study_worker(request: HttpRequest | Any) -> Any:
+    """``current_worker`` for the heartbeat, which needs the worker row alone: a fixed statement
+    (core.fixedsql), as a beat comes every few seconds from every learner."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    sql, shapes = _worker_statement(connection.vendor)
+    rows = fixedsql.read(sql, [user.pk], shapes)
+    return rows[0][0] if rows else None
 
 
 def live_lessons(course: CoursePage) -> list[LessonPage]:

@@ -117,10 +117,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "orgs.User"
+# Django's database sessions, read by a fixed statement (core.fixedsql): every signed-in request reads one.
+SESSION_ENGINE = "core.sessions"
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses locked-out credentials before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend's rules; the signed-in user read by a fixed statement (core.fixedsql). A session
+    # made under django.contrib.auth's ModelBackend is signed out once: it names that backend.
+    "core.auth.UserBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -21,6 +21,7 @@ credited while Redis is down.
 
 from __future__ import annotations
 
+import functools
 import math
 import secrets
 from dataclasses import dataclass
@@ -34,8 +35,10 @@ from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from core import fixedsql
 from core.errors import ServiceError
 from learning.models import (
     Enrolment,
@@ -104,6 +107,12 @@ class BeatResult:
 
 
 def _messages() -> dict[str, str]:
+    return _messages_in(get_language() or "", settings.STUDY_QUEUE_MAX_HOURS)
+
+
+@functools.lru_cache(maxsize=16)
+def _messages_in(language: str, queue_max_hours: int) -> dict[str, str]:
+    """Every reason's message in one language, built once (a beat used to translate all of them)."""
     return {
         Reason.NONE: "",
         Reason.START: _("已开始计时"),
@@ -113,7 +122,7 @@ def _messages() -> dict[str, str]:
         Reason.OTHER_DEVICE: _("您已在另一台设备（或重新）登录，本页面不再计时；如需在这里学习，请刷新页面"),
         Reason.REPLAY: _("这次计时已经收到过，不重复计入"),
         Reason.FUTURE: _("手机时间比服务器时间快，这次计时不计入；请把手机设为自动同步时间"),
-        Reason.TOO_OLD: _("离线记录超过 %(hours)s 小时，不再计入") % {"hours": settings.STUDY_QUEUE_MAX_HOURS},
+        Reason.TOO_OLD: _("离线记录超过 %(hours)s 小时，不再计入") % {"hours": queue_max_hours},
         Reason.GAP: _("距上次计时间隔过长，中间的时间不计入"),
         Reason.IDLE: _("长时间没有操作，暂停计时"),
         Reason.HIDDEN: _("页面不在前台，暂停计时"),
@@ -237,11 +246,53 @@ def heartbeat_record(*, worker: Any, device_token: str, beat: Beat, user_agent: 
         return _record(worker, device_token, beat, user_agent, now)
 
 
+@functools.cache
+def _device_and_session_statement(vendor: str) -> tuple[str, tuple[fixedsql.Shape, ...]]:
+    """The worker's study device, locked, with the page view's session, its enrolment, lesson
+    (not the body) and progress: what every beat reads, in one statement."""
+    from wagtail.models import Page
+
+    shapes = (
+        fixedsql.Shape.of(StudyDevice, "d", ["id", "user", "token"]),
+        fixedsql.Shape.of(StudySession, "s"),
+        fixedsql.Shape.of(Enrolment, "e"),
+        fixedsql.Shape.of(LessonPage, {LessonPage: "l", Page: "p"},
+                          ["id", "path", "depth", "live", "page_ptr", "credited_minutes", "check_pass_count",
+                           "tracks_video"]),
+        fixedsql.Shape.of(LessonProgress, "pr"),
+    )
+    q = connection.ops.quote_name
+    sql = (
+        f"SELECT {fixedsql.select_list(*shapes)} FROM {q(StudyDevice._meta.db_table)} d "  # noqa: S608
+        f"LEFT JOIN {q(StudySession._meta.db_table)} s ON s.worker_id = %s AND s.client_key = %s "
+        f"LEFT JOIN {q(Enrolment._meta.db_table)} e ON e.id = s.enrolment_id "
+        f"LEFT JOIN {q(LessonPage._meta.db_table)} l ON l.page_ptr_id = s.lesson_id "
+        f"LEFT JOIN {q(Page._meta.db_table)} p ON p.id = l.page_ptr_id "
+        f"LEFT JOIN {q(LessonProgress._meta.db_table)} pr ON pr.id = s.progress_id "
+        f"WHERE d.user_id = %s"
+    )
+    return fixedsql.locking(sql, "d"), shapes
+
+
+def _device_and_session(worker: Any, session_key: str) -> tuple[StudyDevice, StudySession | None] | None:
+    sql, shapes = _device_and_session_statement(connection.vendor)
+    rows = fixedsql.read(sql, [worker.pk, session_key, worker.user_id], shapes)
+    if not rows:
+        return None
+    device, session, enrolment, lesson, progress = rows[0]
+    if session is not None:
+        session.enrolment, session.lesson, session.progress = enrolment, lesson, progress
+    return device, session
+
+
 def _record(worker: Any, device_token: str, beat: Beat, user_agent: str, now: datetime) -> BeatResult:
     """One beat, in the caller's transaction."""
-    device = _lock_device(worker, device_token, now)
-    session = (StudySession.objects.select_related("enrolment", "lesson", "progress")
-               .filter(worker=worker, client_key=beat.session_key).first())
+    found = _device_and_session(worker, beat.session_key)
+    if found is None:
+        _lock_device(worker, device_token, now)
+        found = _device_and_session(worker, beat.session_key)
+        assert found is not None
+    device, session = found
     if session is None:
         return _first_beat(worker, device, device_token, beat, user_agent, now)
     return _next_beat(worker, device, device_token, session, beat, now)
@@ -386,14 +437,27 @@ def _assess(worker: Any, device: StudyDevice, device_token: str, session: StudyS
     return outcome
 
 
+@functools.cache
+def _credited_statement(vendor: str) -> tuple[str, tuple[fixedsql.Shape, ...]]:
+    shapes = (fixedsql.Shape.of(Heartbeat, "h", ["id", "credited_from", "credited_to"]),)
+    sql = (f"SELECT {fixedsql.select_list(*shapes)} FROM {connection.ops.quote_name(Heartbeat._meta.db_table)} h "  # noqa: S608
+           f"WHERE h.worker_id = %s AND h.credited_to > %s AND h.credited_from < %s")
+    return sql, shapes
+
+
+def _as_db_datetime(moment: datetime) -> Any:
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
 def _clip(worker: Any, start: datetime, end: datetime) -> tuple[datetime, datetime] | None:
     """The latest stretch (of a second or more) of (start, end] that no credited beat of this
     worker covers, in any lesson or session; None when it is all covered. When credited time
     splits it, only the later piece counts: rare (two sessions interleaved), and it can only
     ever credit less, never more."""
-    rows = Heartbeat.objects.filter(worker=worker, credited_to__gt=start, credited_from__lt=end).values_list(
-        "credited_from", "credited_to")
-    covered = sorted((c_from, c_to) for c_from, c_to in rows if c_from is not None and c_to is not None)
+    sql, shapes = _credited_statement(connection.vendor)
+    rows = fixedsql.read(sql, [worker.pk, _as_db_datetime(start), _as_db_datetime(end)], shapes)
+    covered = sorted((beat.credited_from, beat.credited_to) for (beat,) in rows
+                     if beat.credited_from is not None and beat.credited_to is not None)
     merged: list[list[datetime]] = []
     for c_from, c_to in covered:
         if merged and c_from <= merged[-1][1]:
@@ -471,15 +535,17 @@ def _write(worker: Any, session: StudySession, beat: Beat, outcome: _Outcome, vi
     so plain values are safe; the counters use F() all the same). Returns the year's 学时 seconds
     when the beat credited (the ledger hands it back), else None."""
     progress, enrolment = session.progress, session.enrolment
-    Heartbeat.objects.create(
-        session=session, worker=worker, lesson_id=session.lesson_id, received_at=now, client_at=beat.client_at,
-        seq=beat.seq, queued=beat.queued, active=beat.active, visible=beat.visible,
-        video_position=_number(beat.video_position), claimed_seconds=outcome.claimed,
-        credited_seconds=outcome.credited, credited_from=outcome.credited_from, credited_to=outcome.credited_to,
-        reason=outcome.reason,
-    )
+    # Fixed statements (core.fixedsql): a beat is the hottest write there is.
+    fixedsql.insert(Heartbeat, {
+        "session": session.pk, "worker": worker.pk, "lesson": session.lesson_id, "received_at": now,
+        "client_at": beat.client_at, "seq": beat.seq, "queued": beat.queued, "active": beat.active,
+        "visible": beat.visible, "video_position": _number(beat.video_position), "claimed_seconds": outcome.claimed,
+        "credited_seconds": outcome.credited, "credited_from": outcome.credited_from,
+        "credited_to": outcome.credited_to, "reason": outcome.reason,
+    })
     if not new_session:
-        changes: dict[str, Any] = {"beats": F("beats") + 1}
+        changes: dict[str, Any] = {}
+        added: dict[str, int] = {"beats": 1}
         if outcome.moves and outcome.pair is not None:
             session.last_beat_at, session.last_client_at = outcome.pair
             session.last_seq = beat.seq
@@ -487,22 +553,23 @@ def _write(worker: Any, session: StudySession, beat: Beat, outcome: _Outcome, vi
             changes.update(last_beat_at=session.last_beat_at, last_client_at=session.last_client_at, last_seq=beat.seq,
                            paused=session.paused)
         if outcome.credited:
-            changes["credited_seconds"] = F("credited_seconds") + outcome.credited
+            added["credited_seconds"] = outcome.credited
         if outcome.claimed > outcome.credited:
-            changes["refused_seconds"] = F("refused_seconds") + (outcome.claimed - outcome.credited)
-        StudySession.objects.filter(pk=session.pk).update(**changes)
+            added["refused_seconds"] = outcome.claimed - outcome.credited
+        fixedsql.update(StudySession, session.pk, set=changes, add=added)
     progress_changes: dict[str, Any] = {}
+    progress_added: dict[str, int] = {}
     if outcome.credited:
         progress.credited_seconds += outcome.credited
-        progress_changes["credited_seconds"] = F("credited_seconds") + outcome.credited
+        progress_added["credited_seconds"] = outcome.credited
     if video is not None and video.changed:
         progress.video_furthest, progress.video_duration, progress.video_position = (
             video.furthest, video.duration, video.position)
         progress_changes.update(video_furthest=video.furthest, video_duration=video.duration,
                                 video_position=video.position)
-    if progress_changes:
+    if progress_changes or progress_added:
         progress_changes["updated_at"] = now
-        LessonProgress.objects.filter(pk=progress.pk).update(**progress_changes)
+        fixedsql.update(LessonProgress, progress.pk, set=progress_changes, add=progress_added)
     year_seconds = None
     if outcome.credited and outcome.credited_to is not None:
         year_seconds = _ledger_add(worker.pk, enrolment.course_id, ledger_year(outcome.credited_to),
@@ -512,8 +579,8 @@ def _write(worker: Any, session: StudySession, beat: Beat, outcome: _Outcome, vi
         if (enrolment.last_lesson_id != session.lesson_id or enrolment.last_studied_at is None
                 or studied_at - enrolment.last_studied_at >= LAST_STUDIED_STEP):
             enrolment.last_lesson_id, enrolment.last_studied_at = session.lesson_id, studied_at
-            Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson_id=session.lesson_id,
-                                                             last_studied_at=studied_at)
+            fixedsql.update(Enrolment, enrolment.pk, set={"last_lesson": session.lesson_id,
+                                                          "last_studied_at": studied_at})
     elif new_session and enrolment.last_lesson_id != session.lesson_id:
         enrolment.last_lesson_id = session.lesson_id
         Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson_id=session.lesson_id)
@@ -558,9 +625,18 @@ def _ledger_add(worker_id: int, course_id: int, year: int, seconds: int, now: da
         return int(cursor.fetchone()[0])
 
 
+@functools.cache
+def _year_statement(vendor: str) -> str:
+    q = connection.ops.quote_name
+    return (f"SELECT {q('seconds')} FROM {q(StudyHours._meta.db_table)} "  # noqa: S608
+            f"WHERE {q('worker_id')} = %s AND {q('course_id')} = %s AND {q('year')} = %s")
+
+
 def _year_seconds(worker: Any, course_id: int, now: datetime) -> int:
-    return int(StudyHours.objects.filter(worker=worker, course_id=course_id, year=ledger_year(now))
-               .values_list("seconds", flat=True).first() or 0)
+    with connection.cursor() as cursor:
+        cursor.execute(_year_statement(connection.vendor), [worker.pk, course_id, ledger_year(now)])
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 def ledger_rebuild(*, worker: Any = None) -> int:

@@ -1,0 +1,162 @@
+"""Reads and writes of fixed shape for the hottest paths (a heartbeat, an answer saved).
+
+Building an ORM query costs more Python than running it costs the database: a heartbeat spent
+most of its time compiling the same dozen statements. Here each statement is written once per
+process from the models' own metadata (table and column names, the fields' conversions to and
+from the database), then only executed. Rows come back as model instances (``Model.from_db``,
+the other fields deferred), so the code around them is the same as with the ORM.
+
+Writes skip ``save()``: no signals, no ``auto_now``. Callers pass every value they mean to store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from django.db import connection, models
+
+__all__ = ["Shape", "insert", "locking", "read", "select_list", "update"]
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _field(model: type[models.Model], name: str) -> models.Field:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.concrete, name
+    return field
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A model's columns in a SELECT. ``aliases`` name the table alias of each model whose table
+    holds some of the fields: the model itself, and its parents under multi-table inheritance
+    (a page type's own table and wagtailcore_page)."""
+
+    model: type[models.Model]
+    aliases: tuple[tuple[type[models.Model], str], ...]
+    fields: tuple[str, ...]
+
+    @classmethod
+    def of(cls, model: type[models.Model], alias: str | Mapping[type[models.Model], str],
+           fields: Iterable[str] | None = None) -> Shape:
+        aliases = {model: alias} if isinstance(alias, str) else dict(alias)
+        wanted = None if fields is None else set(fields)
+        # In the model's own field order: Model.from_db takes the values in that order.
+        names = tuple(field.name for field in model._meta.concrete_fields if wanted is None or field.name in wanted)
+        if wanted is not None:
+            assert len(names) == len(wanted), wanted - set(names)
+        return cls(model, tuple(aliases.items()), names)
+
+    def alias_of(self, field: models.Field) -> str:
+        aliases = dict(self.aliases)
+        for model in (field.model, *field.model._meta.get_parent_list()):
+            if model in aliases:
+                return aliases[model]
+        return aliases[self.model]
+
+    def columns(self) -> list[str]:
+        columns = []
+        for name in self.fields:
+            field = _field(self.model, name)
+            columns.append(f"{self.alias_of(field)}.{_quote(field.column)}")
+        return columns
+
+
+def select_list(*shapes: Shape) -> str:
+    return ", ".join(column for shape in shapes for column in shape.columns())
+
+
+def locking(sql: str, alias: str) -> str:
+    """``sql`` locking the rows of the table aliased ``alias`` where the database can (SQLite's
+    write transaction serialises instead)."""
+    if not connection.features.has_select_for_update:
+        return sql
+    if connection.features.has_select_for_update_of:
+        return f"{sql} FOR UPDATE OF {alias}"
+    return f"{sql} FOR UPDATE"
+
+
+@cache
+def _readers(shapes: tuple[Shape, ...], vendor: str) -> list[tuple[type[models.Model], list[str], list[Any]]]:
+    readers = []
+    for shape in shapes:
+        fields = [_field(shape.model, name) for name in shape.fields]
+        converters = []
+        for field in fields:
+            column = field.get_col(shape.model._meta.db_table)
+            chain = connection.ops.get_db_converters(column) + field.get_db_converters(connection)  # type: ignore[attr-defined]
+            converters.append([(converter, column) for converter in chain])
+        readers.append((shape.model, [field.attname for field in fields], converters))
+    return readers
+
+
+def read(sql: str, params: Sequence[Any], shapes: Sequence[Shape]) -> list[tuple[Any, ...]]:
+    """Run ``sql`` (its select list from ``select_list(*shapes)``) and build one instance per shape
+    and row; a shape whose primary key is NULL (the far side of an outer join) gives None."""
+    readers = _readers(tuple(shapes), connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    out = []
+    for row in rows:
+        position = 0
+        instances: list[models.Model | None] = []
+        for model, attnames, converters in readers:
+            values = list(row[position:position + len(attnames)])
+            position += len(attnames)
+            for index, chain in enumerate(converters):
+                for converter, column in chain:
+                    values[index] = converter(values[index], column, connection)
+            pk_index = attnames.index(model._meta.pk.attname) if model._meta.pk.attname in attnames else None
+            if pk_index is not None and values[pk_index] is None:
+                instances.append(None)
+            else:
+                instances.append(model.from_db(connection.alias, attnames, values))
+        out.append(tuple(instances))
+    return out
+
+
+@cache
+def _insert_sql(model: type[models.Model], names: tuple[str, ...], vendor: str) -> str:
+    table = _quote(model._meta.db_table)
+    columns = ", ".join(_quote(_field(model, name).column) for name in names)
+    marks = ", ".join(["%s"] * len(names))
+    pk = _quote(model._meta.pk.column)
+    return f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING {pk}"  # noqa: S608
+
+
+def _prepared(model: type[models.Model], values: Mapping[str, Any]) -> list[Any]:
+    return [_field(model, name).get_db_prep_save(value, connection) for name, value in values.items()]
+
+
+def insert(model: type[models.Model], values: Mapping[str, Any]) -> Any:
+    """Insert one row of ``values`` (field name → value) and return its primary key."""
+    sql = _insert_sql(model, tuple(values), connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _prepared(model, values))
+        return cursor.fetchone()[0]
+
+
+@cache
+def _update_sql(model: type[models.Model], set_names: tuple[str, ...], add_names: tuple[str, ...], vendor: str) -> str:
+    table = _quote(model._meta.db_table)
+    parts = [f"{_quote(_field(model, name).column)} = %s" for name in set_names]
+    parts += [f"{_quote(_field(model, name).column)} = {_quote(_field(model, name).column)} + %s" for name in add_names]
+    return f"UPDATE {table} SET {', '.join(parts)} WHERE {_quote(model._meta.pk.column)} = %s"  # noqa: S608
+
+
+def update(model: type[models.Model], pk: Any, *, set: Mapping[str, Any] | None = None,
+           add: Mapping[str, int | float] | None = None) -> None:
+    """``UPDATE … SET field = value, counter = counter + n WHERE pk = …`` (the additions are
+    atomic, as F() would write them)."""
+    set, add = dict(set or {}), dict(add or {})
+    if not set and not add:
+        return
+    sql = _update_sql(model, tuple(set), tuple(add), connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*_prepared(model, set), *add.values(), pk])

@@ -1,0 +1,92 @@
+"""core.fixedsql and what stands on it (the session engine, the sign-in backend): the rows and
+values are exactly what the ORM would give, on PostgreSQL and SQLite alike."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from core import fixedsql
+from core.auth import UserBackend
+from core.sessions import SessionStore
+from orgs.models import Employer, HazardFactor, Worker
+from tests.conftest import PASSWORD, Personas
+
+pytestmark = pytest.mark.django_db
+
+
+def _worker_and_employer(user_id: int) -> list[tuple[Any, ...]]:
+    shapes = (fixedsql.Shape.of(Worker, "w"), fixedsql.Shape.of(Employer, "e", ["id", "name", "created_at"]))
+    q = connection.ops.quote_name
+    sql = (f"SELECT {fixedsql.select_list(*shapes)} FROM {q('orgs_worker')} w "  # noqa: S608
+           f"LEFT JOIN {q('orgs_employer')} e ON e.id = w.employer_id AND e.name = %s WHERE w.user_id = %s")
+    return fixedsql.read(sql, ["no such name", user_id], shapes)
+
+
+def test_rows_are_the_instances_the_orm_would_build(personas: Personas) -> None:
+    [(worker, employer)] = _worker_and_employer(personas.worker.user_id)
+    expected = Worker.objects.get(pk=personas.worker.pk)
+    assert {field.attname: getattr(worker, field.attname) for field in Worker._meta.concrete_fields} == {
+        field.attname: getattr(expected, field.attname) for field in Worker._meta.concrete_fields}
+    assert isinstance(worker.hire_date, dt.date | type(None))
+    # The far side of an outer join that matched nothing is None, not an empty instance.
+    assert employer is None
+    assert worker._state.adding is False
+
+
+def test_a_shape_takes_fields_in_the_models_order_and_defers_the_rest(personas: Personas) -> None:
+    shape = fixedsql.Shape.of(Employer, "e", ["created_at", "name", "id"])
+    assert shape.fields == ("id", "name", "created_at")
+    sql = f"SELECT {fixedsql.select_list(shape)} FROM orgs_employer e WHERE e.id = %s"  # noqa: S608
+    [(employer,)] = fixedsql.read(sql, [personas.employer.pk], (shape,))
+    assert employer.name == personas.employer.name
+    assert timezone.is_aware(employer.created_at)
+    assert employer.get_deferred_fields() >= {"credit_code"}
+
+
+def test_insert_and_update_store_what_the_orm_would_read_back(personas: Personas) -> None:
+    moment = timezone.now().replace(microsecond=123000)
+    pk = fixedsql.insert(Session, {"session_key": "fixedsql-test-key", "session_data": "x", "expire_date": moment})
+    assert pk == "fixedsql-test-key"
+    assert Session.objects.get(pk=pk).expire_date == moment
+    factor = HazardFactor.objects.get(name="噪声")
+    fixedsql.update(HazardFactor, factor.pk, set={"remark": "备注"}, add={"position": 5})
+    fixedsql.update(HazardFactor, factor.pk)  # nothing to write
+    changed = HazardFactor.objects.get(pk=factor.pk)
+    assert (changed.remark, changed.position) == ("备注", factor.position + 5)
+
+
+def test_the_session_engine_reads_a_live_session_and_nothing_else(personas: Personas) -> None:
+    store = SessionStore()
+    store["answer"] = 42
+    store.save()
+    assert SessionStore(store.session_key).load() == {"answer": 42}
+    Session.objects.filter(pk=store.session_key).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    expired = SessionStore(store.session_key)
+    assert expired.load() == {}
+    assert expired.session_key is None
+    for key in ("a" * 7, "abcdefgh\x00ij", "不存在的会话键不存在的会话键"):
+        assert SessionStore(key).load() == {}
+
+
+def test_signing_in_and_staying_signed_in_go_through_the_fixed_reads(personas: Personas) -> None:
+    client = Client()
+    response = client.post(reverse("login"), {"username": personas.worker_user.username, "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.session["_auth_user_backend"] == "core.auth.UserBackend"
+    assert client.get("/api/v1/me/").status_code == 200
+    backend = UserBackend()
+    assert backend.get_user(personas.worker_user.pk) == personas.worker_user
+    assert backend.get_user("not a number") is None
+    assert backend.get_user(10**9) is None
+    personas.worker_user.is_active = False
+    personas.worker_user.save(update_fields=["is_active"])
+    assert backend.get_user(personas.worker_user.pk) is None
+    assert client.get("/api/v1/me/").status_code == 403
