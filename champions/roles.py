@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils.translation import gettext_lazy as _
 
 from champions.models import ChampionReviewer
-from core.roles import ScopeBuilder, register_role
+from core.roles import RoleQuery, ScopeBuilder, register_role
+from orgs.access import region_rows_sql
 from orgs.models import Region
 
 
-def _reviewer_role(user: Any, builder: ScopeBuilder) -> None:
-    regions = list(ChampionReviewer.objects.filter(user=user).values_list("region__code", "region__level"))
-    if regions:
+def _reviewer_rows(rows: list[tuple[str, str]], builder: ScopeBuilder) -> None:
+    if rows:
         builder.roles.add("champion_reviewer")
-        builder.review_regions |= {(Region.prefix_of(code, level), level) for code, level in regions}
+        builder.review_regions |= {(Region.prefix_of(code, int(level)), int(level)) for code, level in rows}
 
 
 def register_roles() -> None:
-    register_role("champion_reviewer", _("达人评审人员"), _reviewer_role, order=50)
+    register_role("champion_reviewer", _("达人评审人员"), order=50, query=RoleQuery(
+        lambda: region_rows_sql(ChampionReviewer._meta.db_table), _reviewer_rows))

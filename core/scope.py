@@ -18,11 +18,13 @@ Reach, from most to least:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import F, Model, Q, QuerySet
 from django.http import Http404, HttpRequest
 
@@ -164,6 +166,22 @@ class Scope:
 ANONYMOUS = Scope(None, False, frozenset(), frozenset(), (), (), {})
 
 
+@functools.cache
+def _roles_statement(names: tuple[str, ...], vendor: str) -> str:
+    """Every role's query as one statement: (role name, a, b) rows, a and b as text. Each query is
+    a subquery, so it may order or limit itself on SQLite too."""
+    queries = {role.name: role.query for role in registered_roles()}
+    parts = []
+    for name in names:
+        query = queries[name]
+        assert query is not None
+        parts.append(f"SELECT CAST(%s AS {_TEXT}), CAST(q.a AS {_TEXT}), CAST(q.b AS {_TEXT}) FROM ({query.sql()}) q")  # noqa: S608
+    return " UNION ALL ".join(parts)
+
+
+_TEXT = "VARCHAR(200)"
+
+
 def scope_for(user: Any) -> Scope:
     """Resolve the scope of ``user`` by asking every registered role provider."""
     if user is None or not user.is_authenticated:
@@ -171,8 +189,24 @@ def scope_for(user: Any) -> Scope:
     builder = ScopeBuilder()
     if user.is_superuser:
         builder.roles.add("superuser")
-    for role in registered_roles():
-        role.provider(user, builder)
+    roles = registered_roles()
+    queried = [role for role in roles if role.query is not None]
+    if queried:
+        found: dict[str, list[tuple[str, str]]] = {role.name: [] for role in queried}
+        params: list[Any] = []
+        for role in queried:
+            assert role.query is not None
+            params += [role.name, *role.query.params(user)]
+        with connection.cursor() as cursor:
+            cursor.execute(_roles_statement(tuple(role.name for role in queried), connection.vendor), params)
+            for name, a, b in cursor.fetchall():
+                found[name].append((a, b))
+        for role in queried:
+            assert role.query is not None
+            role.query.apply(found[role.name], builder)
+    for role in roles:
+        if role.provider is not None:
+            role.provider(user, builder)
     return Scope(
         user_id=user.pk,
         is_superuser=bool(user.is_superuser),
