@@ -25,7 +25,9 @@ from bench.common import ROOT, BenchError, BenchSkipped, child_env, manage, run_
 from bench.loadgen import CLIENTS, LoadResult, load, wrk_available
 
 SETTINGS = "bench.settings"
-WORKERS = 2
+# As docs/deployment.md runs it (`--workers 4`): a request that waits on PostgreSQL (a commit, a
+# round trip) leaves the cores to another worker, which two workers on two cores could not.
+WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "4"))
 START_TIMEOUT = 60.0
 SEED_TIMEOUT = 1800.0
 BIND_ERRORS = ("Address already in use", "Can't connect to", "Permission denied", "Cannot assign requested address")

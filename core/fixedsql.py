@@ -151,12 +151,16 @@ def _update_sql(model: type[models.Model], set_names: tuple[str, ...], add_names
 
 
 def update(model: type[models.Model], pk: Any, *, set: Mapping[str, Any] | None = None,
-           add: Mapping[str, int | float] | None = None) -> None:
-    """``UPDATE … SET field = value, counter = counter + n WHERE pk = …`` (the additions are
-    atomic, as F() would write them)."""
+           add: Mapping[str, int | float] | None = None, where: str = "", where_params: Sequence[Any] = ()) -> int:
+    """``UPDATE … SET field = value, counter = counter + n WHERE pk = … [AND where]`` (the
+    additions are atomic, as F() would write them); returns how many rows it changed. ``where``
+    must be a fixed string (its values in ``where_params``): it is part of the statement kept."""
     set, add = dict(set or {}), dict(add or {})
     if not set and not add:
-        return
+        return 0
     sql = _update_sql(model, tuple(set), tuple(add), connection.vendor)
+    if where:
+        sql = f"{sql} AND ({where})"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*_prepared(model, set), *add.values(), pk])
+        cursor.execute(sql, [*_prepared(model, set), *add.values(), pk, *where_params])
+        return int(cursor.rowcount)

@@ -10,6 +10,7 @@ half-graded, and two submits (a double tap, a retry, a second device) grade it o
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,11 +18,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import fixedsql
 from core.errors import ServiceError
 from exams.models import (
     OPTION_LETTERS,
@@ -258,7 +260,7 @@ def answer_save(*, attempt: Attempt, device_token: str, position: Any, response:
     if not device_token or not secrets.compare_digest(str(device_token), attempt.device_token or ""):
         raise AttemptError(_("这份答卷已在另一台设备上打开，本页面不再保存答案"), code="taken_over")
     number = _position(position)
-    item = AttemptItem.objects.select_related("version").filter(attempt=attempt, position=number).first()
+    item = _item_at(attempt.pk, number)
     if item is None:
         raise AttemptError(_("这份试卷没有第 %(position)s 题") % {"position": number}, field="position")
     changes: dict[str, Any] = {}
@@ -280,17 +282,53 @@ def answer_save(*, attempt: Attempt, device_token: str, position: Any, response:
     if changes:
         # Conditional on the attempt still being open on this device: a takeover or a submit that
         # committed since the checks above wins.
-        updated = AttemptItem.objects.filter(
-            pk=item.pk, attempt__status=Attempt.Status.OPEN, attempt__device_token=attempt.device_token
-        ).update(**changes)
+        updated = fixedsql.update(AttemptItem, item.pk, set=changes, where=_STILL_OPEN_HERE,
+                                  where_params=[attempt.pk, Attempt.Status.OPEN, attempt.device_token])
         if not updated:
             raise AttemptError(_("答卷状态已变化，请刷新页面"), code="stale")
         for name, value in changes.items():
             setattr(item, name, value)
     if feedback is not None:
         _wrong_book_record(attempt.worker_id, item.version.question_id, feedback.is_correct, now)
-    answered = AttemptItem.objects.filter(attempt=attempt).exclude(response="").count()
-    return Saved(number, item.response, item.flagged, answered, remaining_seconds(attempt, now), feedback)
+    return Saved(number, item.response, item.flagged, _answered_count(attempt.pk), remaining_seconds(attempt, now),
+                 feedback)
+
+
+# An answer is saved as it is chosen, by every examinee at once when a campaign starts: the
+# statements below are fixed (core.fixedsql) rather than compiled for every click.
+_STILL_OPEN_HERE = (f"attempt_id IN (SELECT id FROM {Attempt._meta.db_table} "  # noqa: S608
+                    f"WHERE id = %s AND status = %s AND device_token = %s)")
+
+
+@functools.cache
+def _item_statement(vendor: str) -> tuple[str, tuple[fixedsql.Shape, ...]]:
+    shapes = (fixedsql.Shape.of(AttemptItem, "i"), fixedsql.Shape.of(QuestionVersion, "v"))
+    q = connection.ops.quote_name
+    return (f"SELECT {fixedsql.select_list(*shapes)} FROM {q(AttemptItem._meta.db_table)} i "  # noqa: S608
+            f"INNER JOIN {q(QuestionVersion._meta.db_table)} v ON v.id = i.version_id "
+            f"WHERE i.attempt_id = %s AND i.position = %s"), shapes
+
+
+def _item_at(attempt_id: int, position: int) -> AttemptItem | None:
+    sql, shapes = _item_statement(connection.vendor)
+    rows = fixedsql.read(sql, [attempt_id, position], shapes)
+    if not rows:
+        return None
+    item, version = rows[0]
+    item.version = version
+    return item
+
+
+@functools.cache
+def _answered_statement(vendor: str) -> str:
+    return (f"SELECT COUNT(*) FROM {connection.ops.quote_name(AttemptItem._meta.db_table)} "  # noqa: S608
+            f"WHERE attempt_id = %s AND response <> ''")
+
+
+def _answered_count(attempt_id: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(_answered_statement(connection.vendor), [attempt_id])
+        return int(cursor.fetchone()[0])
 
 
 _TRUE = {"1", "true", "on", "yes"}
