@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db import connection, models
 
-__all__ = ["Shape", "insert", "locking", "read", "select_list", "update"]
+__all__ = ["Shape", "Writes", "insert", "locking", "read", "select_list", "update"]
 
 
 def _quote(name: str) -> str:
@@ -122,12 +122,12 @@ def read(sql: str, params: Sequence[Any], shapes: Sequence[Shape]) -> list[tuple
 
 
 @cache
-def _insert_sql(model: type[models.Model], names: tuple[str, ...], vendor: str) -> str:
+def _insert_sql(model: type[models.Model], names: tuple[str, ...], vendor: str, returning: bool = True) -> str:
     table = _quote(model._meta.db_table)
     columns = ", ".join(_quote(_field(model, name).column) for name in names)
     marks = ", ".join(["%s"] * len(names))
-    pk = _quote(model._meta.pk.column)
-    return f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING {pk}"  # noqa: S608
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
+    return f"{sql} RETURNING {_quote(model._meta.pk.column)}" if returning else sql
 
 
 def _prepared(model: type[models.Model], values: Mapping[str, Any]) -> list[Any]:
@@ -164,3 +164,38 @@ def update(model: type[models.Model], pk: Any, *, set: Mapping[str, Any] | None 
     with connection.cursor() as cursor:
         cursor.execute(sql, [*_prepared(model, set), *add.values(), pk, *where_params])
         return int(cursor.rowcount)
+
+
+class Writes:
+    """Writes that depend on none of each other, and a last statement whose rows are wanted: one
+    round trip on PostgreSQL (the writes as data-modifying WITH clauses, which all run, each on
+    the statement's snapshot), one statement after another elsewhere. Only for writes to
+    different rows that no other part of the batch reads."""
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[str, list[Any]]] = []
+
+    def insert(self, model: type[models.Model], values: Mapping[str, Any]) -> None:
+        self._parts.append((_insert_sql(model, tuple(values), connection.vendor, False), _prepared(model, values)))
+
+    def update(self, model: type[models.Model], pk: Any, *, set: Mapping[str, Any] | None = None,
+               add: Mapping[str, int | float] | None = None) -> None:
+        set, add = dict(set or {}), dict(add or {})
+        if set or add:
+            sql = _update_sql(model, tuple(set), tuple(add), connection.vendor)
+            self._parts.append((sql, [*_prepared(model, set), *add.values(), pk]))
+
+    def run(self, last: str = "", params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Send the writes, then ``last`` (a fixed statement); its rows, or [] without one."""
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql" and self._parts:
+                clauses = ", ".join(f"w{index} AS ({sql})" for index, (sql, _params) in enumerate(self._parts))
+                values = [value for _sql, part in self._parts for value in part]
+                cursor.execute(f"WITH {clauses} {last or 'SELECT 1'}", [*values, *params])
+                return list(cursor.fetchall()) if last else []
+            for sql, part in self._parts:
+                cursor.execute(sql, part)
+            if not last:
+                return []
+            cursor.execute(last, params)
+            return list(cursor.fetchall())

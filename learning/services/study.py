@@ -530,13 +530,14 @@ def _refused(worker: Any, lesson: LessonPage, enrolment: Enrolment | None, beat:
 
 
 def _write(worker: Any, session: StudySession, beat: Beat, outcome: _Outcome, video: _Video | None,
-           now: datetime, *, new_session: bool = False) -> int | None:
+           now: datetime, *, new_session: bool = False) -> int:
     """Store the beat and everything it moves, in the caller's transaction (under the device lock,
-    so plain values are safe; the counters use F() all the same). Returns the year's 学时 seconds
-    when the beat credited (the ledger hands it back), else None."""
+    so plain values are safe; the counters are added atomically all the same), and return the
+    year's 学时 seconds on the course. The rows written are all different and none is read back,
+    so they go as one statement with the ledger's upsert (or read) last (core.fixedsql.Writes)."""
     progress, enrolment = session.progress, session.enrolment
-    # Fixed statements (core.fixedsql): a beat is the hottest write there is.
-    fixedsql.insert(Heartbeat, {
+    writes = fixedsql.Writes()
+    writes.insert(Heartbeat, {
         "session": session.pk, "worker": worker.pk, "lesson": session.lesson_id, "received_at": now,
         "client_at": beat.client_at, "seq": beat.seq, "queued": beat.queued, "active": beat.active,
         "visible": beat.visible, "video_position": _number(beat.video_position), "claimed_seconds": outcome.claimed,
@@ -556,7 +557,7 @@ def _write(worker: Any, session: StudySession, beat: Beat, outcome: _Outcome, vi
             added["credited_seconds"] = outcome.credited
         if outcome.claimed > outcome.credited:
             added["refused_seconds"] = outcome.claimed - outcome.credited
-        fixedsql.update(StudySession, session.pk, set=changes, add=added)
+        writes.update(StudySession, session.pk, set=changes, add=added)
     progress_changes: dict[str, Any] = {}
     progress_added: dict[str, int] = {}
     if outcome.credited:
@@ -569,21 +570,25 @@ def _write(worker: Any, session: StudySession, beat: Beat, outcome: _Outcome, vi
                                 video_position=video.position)
     if progress_changes or progress_added:
         progress_changes["updated_at"] = now
-        fixedsql.update(LessonProgress, progress.pk, set=progress_changes, add=progress_added)
-    year_seconds = None
-    if outcome.credited and outcome.credited_to is not None:
-        year_seconds = _ledger_add(worker.pk, enrolment.course_id, ledger_year(outcome.credited_to),
-                                   outcome.credited, now)
+        writes.update(LessonProgress, progress.pk, set=progress_changes, add=progress_added)
+    credited = bool(outcome.credited and outcome.credited_to is not None)
+    if credited and outcome.credited_to is not None:
         # Queued beats arrive late: the last studied moment only ever moves forward.
         studied_at = max(enrolment.last_studied_at or outcome.credited_to, outcome.credited_to)
         if (enrolment.last_lesson_id != session.lesson_id or enrolment.last_studied_at is None
                 or studied_at - enrolment.last_studied_at >= LAST_STUDIED_STEP):
             enrolment.last_lesson_id, enrolment.last_studied_at = session.lesson_id, studied_at
-            fixedsql.update(Enrolment, enrolment.pk, set={"last_lesson": session.lesson_id,
-                                                          "last_studied_at": studied_at})
-    elif new_session and enrolment.last_lesson_id != session.lesson_id:
-        enrolment.last_lesson_id = session.lesson_id
-        Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson_id=session.lesson_id)
+            writes.update(Enrolment, enrolment.pk, set={"last_lesson": session.lesson_id,
+                                                        "last_studied_at": studied_at})
+        rows = writes.run(_ledger_add_statement(connection.vendor), [
+            worker.pk, enrolment.course_id, ledger_year(outcome.credited_to), outcome.credited,
+            connection.ops.adapt_datetimefield_value(now)])
+    else:
+        if new_session and enrolment.last_lesson_id != session.lesson_id:
+            enrolment.last_lesson_id = session.lesson_id
+            writes.update(Enrolment, enrolment.pk, set={"last_lesson": session.lesson_id})
+        rows = writes.run(_year_statement(connection.vendor), [worker.pk, enrolment.course_id, ledger_year(now)])
+    year_seconds = int(rows[0][0]) if rows else 0
     if progress.completed_at is None and (outcome.credited or (video is not None and video.changed)):
         from learning.services.enrolment import progress_refresh
 
@@ -608,21 +613,16 @@ def _result(worker: Any, session: StudySession, outcome: _Outcome, now: datetime
 # -- the ledger ---------------------------------------------------------------------------------
 
 
-def _ledger_add(worker_id: int, course_id: int, year: int, seconds: int, now: datetime) -> int:
-    """Add ``seconds`` to the worker's 学时 for the course and year, in the beat's transaction, and
-    return the new total: one upsert (INSERT … ON CONFLICT DO UPDATE, on PostgreSQL and SQLite
-    alike), an atomic ``seconds = seconds + n`` like F() would write, with RETURNING so the page
-    gets the year's total without another query."""
+@functools.cache
+def _ledger_add_statement(vendor: str) -> str:
+    """Add seconds to the worker's 学时 for a course and year and give back the new total: one
+    upsert (INSERT … ON CONFLICT DO UPDATE, on PostgreSQL and SQLite alike), an atomic
+    ``seconds = seconds + n`` like F() would write, with RETURNING so the page gets the year's
+    total without another query."""
     table = connection.ops.quote_name(StudyHours._meta.db_table)
-    updated_at = connection.ops.adapt_datetimefield_value(now)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (worker_id, course_id, year, seconds, updated_at) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608
+    return (f"INSERT INTO {table} (worker_id, course_id, year, seconds, updated_at) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608
             f"ON CONFLICT (worker_id, course_id, year) DO UPDATE SET seconds = {table}.seconds + excluded.seconds, "
-            f"updated_at = excluded.updated_at RETURNING seconds",
-            [worker_id, course_id, year, seconds, updated_at],
-        )
-        return int(cursor.fetchone()[0])
+            f"updated_at = excluded.updated_at RETURNING seconds")
 
 
 @functools.cache

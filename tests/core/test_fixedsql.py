@@ -90,3 +90,20 @@ def test_signing_in_and_staying_signed_in_go_through_the_fixed_reads(personas: P
     personas.worker_user.save(update_fields=["is_active"])
     assert backend.get_user(personas.worker_user.pk) is None
     assert client.get("/api/v1/me/").status_code == 403
+
+
+def test_writes_go_together_and_the_last_statement_gives_its_rows(personas: Personas) -> None:
+    noise, heat = HazardFactor.objects.get(name="噪声"), HazardFactor.objects.get(name="高温")
+    writes = fixedsql.Writes()
+    writes.update(HazardFactor, noise.pk, set={"remark": "甲"}, add={"position": 1})
+    writes.update(HazardFactor, heat.pk, add={"position": 2})
+    writes.update(HazardFactor, heat.pk)  # nothing to write: left out
+    writes.insert(Session, {"session_key": "fixedsql-writes-key", "session_data": "x", "expire_date": timezone.now()})
+    rows = writes.run("SELECT COUNT(*) FROM orgs_hazardfactor WHERE remark = %s", ["甲"])
+    # On PostgreSQL the last statement sees the snapshot before the writes; elsewhere after them.
+    assert rows in ([(0,)], [(1,)])
+    assert HazardFactor.objects.get(pk=noise.pk).remark == "甲"
+    assert HazardFactor.objects.get(pk=noise.pk).position == noise.position + 1
+    assert HazardFactor.objects.get(pk=heat.pk).position == heat.position + 2
+    assert Session.objects.filter(pk="fixedsql-writes-key").exists()
+    assert fixedsql.Writes().run() == []
