@@ -107,8 +107,12 @@ def test_it_refuses_a_birth_date_that_does_not_exist() -> None:
     assert "不存在" in str(excinfo.value)
 
 
-@pytest.mark.parametrize("birth", ["18991231", (dt.date.today() + dt.timedelta(days=1)).strftime("%Y%m%d")])
+@pytest.mark.parametrize("birth", ["18991231", "tomorrow"])
 def test_it_refuses_an_unreasonable_birth_date(birth: str) -> None:
+    if birth == "tomorrow":
+        # Worked out when the test runs, not when it is collected: a suite that crosses midnight
+        # (in TIME_ZONE, which Django makes the process's own) would otherwise test today.
+        birth = (dt.date.today() + dt.timedelta(days=1)).strftime("%Y%m%d")
     first17 = f"320303{birth}011"
     with pytest.raises(InvalidIdNumber) as excinfo:
         id_number_clean(first17 + id_check_character(first17))
