@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db import connection, models
 
-__all__ = ["Shape", "Writes", "insert", "locking", "read", "select_list", "update"]
+__all__ = ["Shape", "Writes", "insert", "locking", "read", "select", "select_list", "update"]
 
 
 def _quote(name: str) -> str:
@@ -119,6 +119,22 @@ def read(sql: str, params: Sequence[Any], shapes: Sequence[Shape]) -> list[tuple
                 instances.append(model.from_db(connection.alias, attnames, values))
         out.append(tuple(instances))
     return out
+
+
+@cache
+def _select_statement(model: type[models.Model], condition: str, fields: tuple[str, ...] | None,
+                      vendor: str) -> tuple[str, tuple[Shape, ...]]:
+    shapes = (Shape.of(model, "t", fields),)
+    return f"SELECT {select_list(*shapes)} FROM {_quote(model._meta.db_table)} t WHERE {condition}", shapes  # noqa: S608
+
+
+def select(model: type[models.Model], condition: str, params: Sequence[Any],
+           fields: Iterable[str] | None = None) -> list[Any]:
+    """The rows of ``model`` (its table aliased ``t``) that meet ``condition``, a fixed string with
+    its values in ``params``, as instances (only ``fields`` loaded when given)."""
+    sql, shapes = _select_statement(model, condition, tuple(fields) if fields is not None else None,
+                                    connection.vendor)
+    return [row[0] for row in read(sql, params, shapes)]
 
 
 @cache

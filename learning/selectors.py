@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
 from django.db.models import F, Prefetch
 from django.http import HttpRequest
 from django.utils import timezone
@@ -35,24 +33,16 @@ def current_worker(request: HttpRequest | Any) -> Any:
     return Worker.objects.select_related("employer").filter(user_id=user.pk).first()
 
 
-@functools.cache
-def _worker_statement(vendor: str) -> tuple[str, tuple[fixedsql.Shape, ...]]:
-    from orgs.models import Worker
-
-    shapes = (fixedsql.Shape.of(Worker, "w"),)
-    table = connection.ops.quote_name(Worker._meta.db_table)
-    return f"SELECT {fixedsql.select_list(*shapes)} FROM {table} w WHERE w.user_id = %s", shapes  # noqa: S608
-
-
 def study_worker(request: HttpRequest | Any) -> Any:
     """``current_worker`` for the heartbeat, which needs the worker row alone: a fixed statement
     (core.fixedsql), as a beat comes every few seconds from every learner."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
-    sql, shapes = _worker_statement(connection.vendor)
-    rows = fixedsql.read(sql, [user.pk], shapes)
-    return rows[0][0] if rows else None
+    from orgs.models import Worker
+
+    workers = fixedsql.select(Worker, "t.user_id = %s", [user.pk])
+    return workers[0] if workers else None
 
 
 def live_lessons(course: CoursePage) -> list[LessonPage]:

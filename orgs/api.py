@@ -117,7 +117,8 @@ class DiseaseList(generics.ListAPIView):
         day = None
         if raw:
             try:
-                day = datetime.date.fromisoformat(raw[:10]) if len(raw) == 10 else None
+                # fromisoformat also takes 20250801 and 2025-W31-5: only the documented form is.
+                day = datetime.date.fromisoformat(raw) if len(raw) == 10 else None
             except ValueError:
                 day = None
             if day is None:

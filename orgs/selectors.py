@@ -134,30 +134,27 @@ def navigation(request: HttpRequest) -> list[NavItem]:
     return items
 
 
-def hazard_factor_words() -> dict[str, tuple[int, str]]:
-    """Every spelling a file may use for a factor of the catalogue, folded, to (id, class code).
-    Official names come first, then aliases, then former names, so a common spelling never hides
-    another factor's own name; among equals the catalogue's order wins."""
-    factors = list(HazardFactor.objects.filter(in_catalogue=True).order_by("hazard_class__position", "position")
-                   .values_list("pk", "hazard_class_id", "name", "aliases", "former_names"))
-    words: dict[str, tuple[int, str]] = {}
-    for pk, class_code, name, _aliases, _former in factors:
-        words.setdefault(fold(name), (pk, class_code))
-    for column in (3, 4):
-        for factor in factors:
-            for word in split_words(factor[column]):
-                words.setdefault(fold(word), (factor[0], factor[1]))
+def _spellings(items: list[tuple[Any, str, str, str]]) -> dict[str, Any]:
+    """(value, name, aliases, former names) rows, in the catalogue's order → folded spelling to
+    value. Every official name comes first, then aliases, then former names, so a common spelling
+    never hides another item's own name; among equals the catalogue's order wins."""
+    words: dict[str, Any] = {}
+    for column in (1, 2, 3):
+        for item in items:
+            for word in ([item[1]] if column == 1 else split_words(item[column])):
+                words.setdefault(fold(word), item[0])
     return words
+
+
+def hazard_factor_words() -> dict[str, tuple[int, str]]:
+    """Every spelling a file may use for a factor of the catalogue, folded, to (id, class code)."""
+    factors = HazardFactor.objects.filter(in_catalogue=True).order_by("hazard_class__position", "position") \
+        .values_list("pk", "hazard_class_id", "name", "aliases", "former_names")
+    return _spellings([((pk, class_code), name, aliases, former) for pk, class_code, name, aliases, former in factors])
 
 
 def disease_words(on: datetime.date | None = None) -> dict[str, int]:
     """Names and aliases of the diseases in the edition in force on ``on`` (today), folded, to ids."""
     diseases = OccupationalDisease.objects.filter(in_catalogue=True).filter(diseases_on(on)) \
         .order_by("position").values_list("pk", "name", "aliases", "former_names")
-    words: dict[str, int] = {}
-    for pk, name, _aliases, _former in diseases:
-        words.setdefault(fold(name), pk)
-    for pk, _name, aliases, former in diseases:
-        for word in (*split_words(aliases), *split_words(former)):
-            words.setdefault(fold(word), pk)
-    return words
+    return _spellings(list(diseases))

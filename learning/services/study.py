@@ -437,14 +437,6 @@ def _assess(worker: Any, device: StudyDevice, device_token: str, session: StudyS
     return outcome
 
 
-@functools.cache
-def _credited_statement(vendor: str) -> tuple[str, tuple[fixedsql.Shape, ...]]:
-    shapes = (fixedsql.Shape.of(Heartbeat, "h", ["id", "credited_from", "credited_to"]),)
-    sql = (f"SELECT {fixedsql.select_list(*shapes)} FROM {connection.ops.quote_name(Heartbeat._meta.db_table)} h "  # noqa: S608
-           f"WHERE h.worker_id = %s AND h.credited_to > %s AND h.credited_from < %s")
-    return sql, shapes
-
-
 def _as_db_datetime(moment: datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(moment)
 
@@ -454,9 +446,10 @@ def _clip(worker: Any, start: datetime, end: datetime) -> tuple[datetime, dateti
     worker covers, in any lesson or session; None when it is all covered. When credited time
     splits it, only the later piece counts: rare (two sessions interleaved), and it can only
     ever credit less, never more."""
-    sql, shapes = _credited_statement(connection.vendor)
-    rows = fixedsql.read(sql, [worker.pk, _as_db_datetime(start), _as_db_datetime(end)], shapes)
-    covered = sorted((beat.credited_from, beat.credited_to) for (beat,) in rows
+    beats = fixedsql.select(Heartbeat, "t.worker_id = %s AND t.credited_to > %s AND t.credited_from < %s",
+                            [worker.pk, _as_db_datetime(start), _as_db_datetime(end)],
+                            ["id", "credited_from", "credited_to"])
+    covered = sorted((beat.credited_from, beat.credited_to) for beat in beats
                      if beat.credited_from is not None and beat.credited_to is not None)
     merged: list[list[datetime]] = []
     for c_from, c_to in covered:
