@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
@@ -30,6 +31,21 @@ app.conf.beat_schedule = {
     "exams-grade-expired": {
         "task": "exams.tasks.attempts_grade_expired",
         "schedule": 60,
+    },
+    # Training programmes (learning.services.programmes, reminders): the rules for every roster
+    # nightly, each year's annual cycles in the first week of January (a machine that was down
+    # on the 1st catches up; nothing is created twice), and the due / overdue reminders daily.
+    "learning-training-sync": {
+        "task": "learning.tasks.training_sync_all",
+        "schedule": crontab(minute=10, hour=1),
+    },
+    "learning-training-rollover": {
+        "task": "learning.tasks.training_rollover",
+        "schedule": crontab(minute=40, hour=1, day_of_month="1-7", month_of_year="1"),
+    },
+    "learning-training-reminders": {
+        "task": "learning.tasks.training_reminders",
+        "schedule": crontab(minute=0, hour=9),
     },
     # Wagtail's scheduled publishing (go-live / expiry times set by editors) needs a clock.
     "cms-publish-scheduled": {

@@ -13,6 +13,7 @@ from core import job_views
 from exams import api as exams_api
 from learning import api as learning_api
 from learning import api_reports as learning_reports_api
+from learning import api_training as learning_training_api
 from orgs import api as orgs_api
 from orgs import views as orgs_views
 from orgs.forms import PhoneLoginForm
@@ -30,6 +31,7 @@ api_patterns = [
     path("me/exam-attempts/", exams_api.MyAttemptList.as_view(), name="api-my-exam-attempts"),
     path("employers/<str:code>/exam-results/", exams_api.EmployerResultList.as_view(), name="api-employer-exam-results"),
     path("certificates/<str:verification>/", exams_api.CertificateCheck.as_view(), name="api-certificate-check"),
+    *learning_training_api.api_patterns,
     *surveys_api.api_patterns,
     *surveys_answer_api.api_patterns,
     *learning_api.api_patterns,

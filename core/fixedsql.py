@@ -201,6 +201,10 @@ class Writes:
             sql = _update_sql(model, tuple(set), tuple(add), connection.vendor)
             self._parts.append((sql, [*_prepared(model, set), *add.values(), pk]))
 
+    def statement(self, sql: str, params: Sequence[Any]) -> None:
+        """A fixed data-modifying statement of the caller's (an upsert, say) among the writes."""
+        self._parts.append((sql, list(params)))
+
     def run(self, last: str = "", params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Send the writes, then ``last`` (a fixed statement); its rows, or [] without one."""
         with connection.cursor() as cursor:

@@ -14,3 +14,10 @@ def issue_study_device(sender: Any, request: HttpRequest | None, user: Any, **kw
     if request is None or not hasattr(request, "session"):
         return
     device_issue(user=user, session=request.session, user_agent=request.META.get("HTTP_USER_AGENT", ""))
+
+
+def training_sync_later(sender: Any, employer_id: int, worker_ids: list[int] | None = None, **kwargs: Any) -> None:
+    """A roster change (orgs.signals.workers_changed): the training rules run in the background."""
+    from learning.tasks import training_sync_task
+
+    training_sync_task.delay(employer_id, worker_ids)

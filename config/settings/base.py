@@ -278,6 +278,13 @@ STUDY_QUEUE_MAX_HOURS = env_int("STUDY_QUEUE_MAX_HOURS", 72)
 STUDY_CLOCK_SKEW_SECONDS = env_int("STUDY_CLOCK_SKEW_SECONDS", 120)
 # rows: a larger 学时 workbook is written in the background
 STUDY_HOURS_BACKGROUND_ROWS = env_int("STUDY_HOURS_BACKGROUND_ROWS", 2000)
+# Training programmes (learning.services.programmes, docs/programmes.md): someone first listed
+# with a hire date older than this many days was in post already and owes the annual training,
+# not the first cycle; reminders go this many days before a due date, and once more when overdue;
+# a compliance workbook of more rows than this is written in the background.
+TRAINING_NEW_HIRE_DAYS = env_int("TRAINING_NEW_HIRE_DAYS", 90)
+TRAINING_REMIND_DAYS = env_int("TRAINING_REMIND_DAYS", 7)
+TRAINING_EXPORT_BACKGROUND_ROWS = env_int("TRAINING_EXPORT_BACKGROUND_ROWS", 2000)
 EXAM_PASS_PERCENT = env_int("EXAM_PASS_PERCENT", 60)
 # Seconds after an exam's deadline during which answers already in flight are still taken; after
 # it the attempt is graded as it stands (exams.services.attempts).

@@ -25,7 +25,7 @@ import functools
 import math
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,7 +33,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY as AUTH_SESSION_KEY
 from django.db import connection, transaction
 from django.db.models import F, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models.functions import ExtractYear, TruncDate
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -45,6 +45,7 @@ from learning.models import (
     Heartbeat,
     LessonPage,
     LessonProgress,
+    StudyDay,
     StudyDevice,
     StudyHours,
     StudySession,
@@ -138,6 +139,10 @@ def reason_message(reason: str) -> str:
 
 def ledger_year(moment: datetime) -> int:
     return moment.astimezone(LEDGER_TIME_ZONE).year
+
+
+def ledger_day(moment: datetime) -> date:
+    return moment.astimezone(LEDGER_TIME_ZONE).date()
 
 
 # -- the one device ----------------------------------------------------------------------------
@@ -573,6 +578,8 @@ def _write(worker: Any, session: StudySession, beat: Beat, outcome: _Outcome, vi
             enrolment.last_lesson_id, enrolment.last_studied_at = session.lesson_id, studied_at
             writes.update(Enrolment, enrolment.pk, set={"last_lesson": session.lesson_id,
                                                         "last_studied_at": studied_at})
+        writes.statement(_day_add_statement(connection.vendor), [
+            worker.pk, enrolment.course_id, ledger_day(outcome.credited_to), outcome.credited])
         rows = writes.run(_ledger_add_statement(connection.vendor), [
             worker.pk, enrolment.course_id, ledger_year(outcome.credited_to), outcome.credited,
             connection.ops.adapt_datetimefield_value(now)])
@@ -619,6 +626,14 @@ def _ledger_add_statement(vendor: str) -> str:
 
 
 @functools.cache
+def _day_add_statement(vendor: str) -> str:
+    """The same seconds on the worker's day ledger (StudyDay), which programme windows sum."""
+    table = connection.ops.quote_name(StudyDay._meta.db_table)
+    return (f"INSERT INTO {table} (worker_id, course_id, day, seconds) VALUES (%s, %s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT (worker_id, course_id, day) DO UPDATE SET seconds = {table}.seconds + excluded.seconds")
+
+
+@functools.cache
 def _year_statement(vendor: str) -> str:
     q = connection.ops.quote_name
     return (f"SELECT {q('seconds')} FROM {q(StudyHours._meta.db_table)} "  # noqa: S608
@@ -662,4 +677,25 @@ def ledger_rebuild(*, worker: Any = None) -> int:
             for (course_id, year), seconds in totals.items():
                 StudyHours.objects.create(worker=person, course_id=course_id, year=year, seconds=seconds)
                 changed += 1
+            changed += _days_rebuild(person)
     return changed
+
+
+def _days_rebuild(person: Any) -> int:
+    """StudyDay from the same evidence, for one worker under the caller's device lock."""
+    totals = {
+        (row["course"], row["day"]): row["seconds"]
+        for row in Heartbeat.objects.filter(worker=person, credited_seconds__gt=0, session__isnull=False)
+        .annotate(day=TruncDate("credited_to", tzinfo=LEDGER_TIME_ZONE))
+        .values("day", course=F("session__enrolment__course_id"))
+        .annotate(seconds=Sum("credited_seconds")).order_by()
+    }
+    changed = 0
+    for row in StudyDay.objects.filter(worker=person).select_for_update():
+        seconds = totals.pop((row.course_id, row.day), 0)
+        if row.seconds != seconds:
+            StudyDay.objects.filter(pk=row.pk).update(seconds=seconds)
+            changed += 1
+    StudyDay.objects.bulk_create([StudyDay(worker=person, course_id=course_id, day=day, seconds=seconds)
+                                  for (course_id, day), seconds in totals.items()])
+    return changed + len(totals)

@@ -25,6 +25,7 @@ from core.throttle import throttle_add, throttle_exceeded
 from orgs.models import Employer, RosterImport, User
 from orgs.services.roster import RosterCheck, roster_check, roster_transfers, roster_write
 from orgs.services.roster_read import RosterFileError, read_roster
+from orgs.signals import workers_changed_on_commit
 
 logger = logging.getLogger(__name__)
 MAX_LISTED_ERRORS = 1000
@@ -166,6 +167,7 @@ def _commit_claimed(roster_import: RosterImport, token: str) -> None:
                 raise _ClaimLost
             audit(roster_import.created_by, "orgs.roster.import", roster_import,
                   employer_id=roster_import.employer_id, data=check.summary())
+            workers_changed_on_commit(employer_id=roster_import.employer_id)
     except _ClaimLost:
         logger.warning("roster import %s: claim lost, work rolled back", roster_import.pk)
     except RosterFileError as exc:

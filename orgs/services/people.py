@@ -28,6 +28,7 @@ from orgs.models import (
 )
 from orgs.services.roster import clean_phone
 from orgs.services.transfers import transfers_apply_released
+from orgs.signals import workers_changed_on_commit
 
 EMPLOYER_FIELDS = ("name", "credit_code", "region", "industry", "size_class", "address", "contact_phone", "is_active")
 
@@ -121,6 +122,7 @@ def worker_create(*, actor: User | None, employer: Employer, name: str, id_numbe
     if exposures:
         worker.exposures.set(exposures)
     audit(actor, "orgs.worker.create", worker, employer_id=employer.pk)
+    workers_changed_on_commit(employer_id=employer.pk, worker_ids=[worker.pk])
     return worker
 
 
@@ -133,6 +135,7 @@ def worker_set_active(*, actor: User | None, worker: Worker, active: bool) -> No
     worker.is_active = active
     audit(actor, "orgs.worker.reactivate" if active else "orgs.worker.deactivate", worker,
           employer_id=worker.employer_id)
+    workers_changed_on_commit(employer_id=worker.employer_id, worker_ids=[worker.pk])
     if not active:
         transfers_apply_released(actor=actor, worker=worker)
 

@@ -28,6 +28,7 @@ from orgs.selectors import hazard_factor_words
 from orgs.services.roster_columns import ACTIVE_WORDS, COLUMN_BY_KEY, POST_ROLE_LABELS, POST_ROLE_WORDS
 from orgs.services.roster_read import RosterFileError, RosterTable, excel_serial_to_date
 from orgs.services.transfers import transfers_from_roster
+from orgs.signals import workers_changed_on_commit
 
 LOOKUP_CHUNK = 5000
 WRITE_BATCH = 2000
@@ -656,6 +657,7 @@ def roster_rows_import(*, actor: User | None, employer: Employer, rows: Iterable
             roster_write(employer=employer, check=check)
             roster_transfers(actor=actor, employer=employer, check=check)
             audit(actor, "orgs.roster.import", employer, employer_id=employer.pk, data=check.summary())
+            workers_changed_on_commit(employer_id=employer.pk)
     return check
 
 

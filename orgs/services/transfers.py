@@ -21,6 +21,7 @@ from core.audit import audit
 from core.errors import ServiceError
 from core.notifications import notify
 from orgs.models import Department, Employer, Employment, HazardFactor, RosterImport, Transfer, User, Worker
+from orgs.signals import workers_changed_on_commit
 
 
 class TransferError(ServiceError):
@@ -79,6 +80,7 @@ def _join(worker: Worker, employer: Employer, facts: dict[str, Any]) -> Worker:
     # Whoever left their former employer had their login disabled; the new employment enables it.
     user.is_active = worker.is_active
     user.save(update_fields=["username", "full_name", "is_active"])
+    workers_changed_on_commit(employer_id=employer.pk, worker_ids=[worker.pk])
     return worker
 
 

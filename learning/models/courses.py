@@ -32,7 +32,7 @@ from orgs.models import Audience, LiteracyDimension, PostRole, diseases_in_force
 
 __all__ = [
     "CourseIndexPage", "CoursePage", "Enrolment", "Heartbeat", "LessonCheckQuestion", "LessonPage",
-    "LessonProgress", "PostRole", "StudyDevice", "StudyHours", "StudyHoursExport", "StudySession",
+    "LessonProgress", "PostRole", "StudyDay", "StudyDevice", "StudyHours", "StudyHoursExport", "StudySession",
 ]
 
 
@@ -413,6 +413,28 @@ class StudyHours(models.Model):
     @property
     def hours(self) -> float:
         return self.seconds / 60 / settings.MINUTES_PER_STUDY_HOUR
+
+
+class StudyDay(models.Model):
+    """The same credited seconds per worker, course and day (Asia/Shanghai), written in the same
+    statement as StudyHours: a programme's window starts and ends on days, not on years, so its
+    hours are summed from here (learning.services.compliance)."""
+
+    worker = models.ForeignKey("orgs.Worker", on_delete=models.PROTECT, related_name="study_days")
+    course = models.ForeignKey(CoursePage, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    seconds = models.PositiveIntegerField(default=0)
+
+    scope_paths = ScopePaths(employer="worker__employer_id", region="worker__employer__region__code",
+                             owner="worker__user_id")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["worker", "course", "day"], name="studyday_unique")]
+        verbose_name = _("每日学时")
+        verbose_name_plural = pgettext_lazy("plural", "每日学时")
+
+    def __str__(self) -> str:
+        return f"{self.worker} · {self.course} · {self.day}"
 
 
 def study_hours(seconds: Any) -> float:

@@ -1,0 +1,3 @@
+"""Training compliance API (see config/urls.py)."""
+
+api_patterns: list = []
