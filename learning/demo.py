@@ -479,4 +479,33 @@ def seed_demo(*, seed: int = 2025, now: dt.datetime | None = None) -> dict[str, 
     counts["enrolments"] = Enrolment.objects.filter(course__in=courses.values()).count()
     counts["courses_completed"] = Enrolment.objects.filter(course__in=courses.values(),
                                                            completed_at__isnull=False).count()
+    counts.update(programmes_seed(courses, now=now))
     return counts
+
+
+def programmes_seed(courses: dict[str, CoursePage], *, now: dt.datetime) -> dict[str, int]:
+    """The statutory programmes get the demo courses and exams that serve them, through the
+    programme service; then the training rules run over the demo rosters (they ran when the
+    rosters were imported, before the courses existed: nothing is set twice)."""
+    from exams.demo import MANAGER_EXAM, WORKER_EXAM
+    from exams.models import Exam
+    from learning.models import Programme
+    from learning.services.programmes import programme_save, training_sync
+    from orgs.models import Employer, PostRole
+
+    exams = {exam.title: exam for exam in Exam.objects.filter(title__in=[WORKER_EXAM, MANAGER_EXAM])}
+    linked = 0
+    for programme in Programme.objects.filter(statutory=True):
+        exposed = programme.role == PostRole.EXPOSED
+        course = courses.get(WORKER_COURSE if exposed else MANAGER_COURSE)
+        exam = exams.get(WORKER_EXAM if exposed else MANAGER_EXAM)
+        if course is None or (programme.exam_id == (exam.pk if exam else None)
+                              and programme.courses.filter(pk=course.pk).exists()):
+            continue
+        programme.exam = exam
+        programme_save(actor=None, programme=programme, courses=[course])
+        linked += 1
+    today = timezone.localtime(now).date()
+    cycles = sum(training_sync(employer=employer, today=today).created
+                 for employer in Employer.objects.filter(workers__isnull=False).distinct().order_by("pk"))
+    return {"programmes_linked": linked, "training_cycles_created": cycles}

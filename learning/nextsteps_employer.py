@@ -1,5 +1,6 @@
-"""The employer's 学时 on the home page and in the header: for each employer an admin keeps, how
-many of its workers have hours this year, and a 学时 link."""
+"""The employer's 学时 and training on the home page and in the header: for each employer an admin
+keeps, how many of its workers have hours this year, and a 学时 link; how many are overdue on
+this year's training, with a link to the list; the training dashboard in the header."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from core.scope import request_scope
 # 花名册 (20) and 考试管理 (25).
 EMPLOYER_ORDER = 37
 NAV_ORDER = 26
+# Overdue training is a task to chase: before the 学时 summary.
+OVERDUE_ORDER = 36
+TRAINING_NAV_ORDER = 27
 
 
 def next_steps(request: HttpRequest, result: NextSteps) -> None:
@@ -40,9 +44,40 @@ def next_steps(request: HttpRequest, result: NextSteps) -> None:
         result.steps.append(NextStep(_("%(employer)s 的学时") % {"employer": employer.name}, text,
                                      reverse("learning:employer_hours", args=[employer.code]), _("查看学时"),
                                      order=EMPLOYER_ORDER))
+    _overdue_steps(scope.employer_ids, result)
+
+
+def _overdue_steps(employer_ids: frozenset[int], result: NextSteps) -> None:
+    """Each employer with workers overdue on this year's training (as the dashboard counts them:
+    cycles due this year, decided by learning.services.compliance). One statement over the cycles
+    already past their due date, and one for the employers' names."""
+    import datetime as dt
+
+    from learning.models import TrainingAssignment
+    from learning.services.compliance import Status, standings, today_local
+    from orgs.models import Employer
+
+    today = today_local()
+    late = TrainingAssignment.objects.filter(employer_id__in=sorted(employer_ids), withdrawn_on__isnull=True,
+                                             due_on__gte=dt.date(today.year, 1, 1), due_on__lt=today)
+    overdue: dict[int, set[int]] = {}
+    for row, standing in standings(late, today=today, extra=("employer_id", "worker_id")):
+        if standing.status == Status.OVERDUE:
+            overdue.setdefault(row["employer_id"], set()).add(row["worker_id"])
+    if not overdue:
+        return
+    for employer in Employer.objects.filter(pk__in=list(overdue)).only("code", "name").order_by("name"):
+        count = len(overdue[employer.pk])
+        result.steps.append(NextStep(
+            _("%(employer)s：%(count)s 人培训已逾期") % {"employer": employer.name, "count": count},
+            _("%(year)s 年有 %(count)s 人的培训已过截止日期仍未完成，请督促他们完成学时和考试。") % {
+                "year": today.year, "count": count},
+            reverse("learning:training_employer", args=[employer.code]) + "?status=overdue", _("查看逾期名单"),
+            order=OVERDUE_ORDER))
 
 
 def navigation(request: HttpRequest) -> list[NavItem]:
     if not request_scope(request).employer_ids:
         return []
-    return [NavItem(_("学时"), reverse("learning:employer_hours_home"), order=NAV_ORDER)]
+    return [NavItem(_("学时"), reverse("learning:employer_hours_home"), order=NAV_ORDER),
+            NavItem(_("培训"), reverse("learning:training_home"), order=TRAINING_NAV_ORDER)]

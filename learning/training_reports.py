@@ -106,13 +106,11 @@ def summary_of(rows: Iterator[tuple[dict[str, Any], Standing]], year: int, *,
         labels[row["worker_id"]] = {name: row.get(name) or "" for name in groups if name != "programme__name"}
         if "programme__name" in groups:
             per_programme[row["programme__name"]][row["worker_id"]].append(standing.status)
-        if standing.status != Status.WITHDRAWN:
-            summary.total.cycles += 1
-            summary.total.cycles_met += standing.status == Status.MET
     for worker_id, statuses in per_worker.items():
         worst = _worst(statuses)
         if worst == Status.WITHDRAWN:
             continue
+        # The total is one of the targets: its cycles are counted here, with its workers, once.
         targets = [summary.total] + [tallies[name].setdefault(value, Tally()) for name, value in labels[worker_id].items()]
         for tally in targets:
             _count(tally, worst, statuses)

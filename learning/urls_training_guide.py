@@ -1,5 +1,10 @@
-"""Training pages (see learning/urls.py); filled by the module's views."""
+"""The small-employer guide (learning.guide_views), included under /learning/employer/ from
+learning/urls.py, in the learning namespace."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from learning import guide_views
+
+urlpatterns = [
+    path("<str:code>/guide/", guide_views.training_guide, name="training_guide"),
+]

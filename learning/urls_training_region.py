@@ -1,5 +1,11 @@
-"""Training pages (see learning/urls.py); filled by the module's views."""
+"""The evaluator's regional view of mandatory training (learning.region_views), included under
+/learning/region/ from learning/urls.py, in the learning namespace."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from learning import region_views
+
+urlpatterns = [
+    path("training/", region_views.training_region, name="training_region"),
+    path("training/export/", region_views.training_region_export, name="training_region_export"),
+]

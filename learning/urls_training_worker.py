@@ -1,5 +1,10 @@
-"""Training pages (see learning/urls.py); filled by the module's views."""
+"""我的培训, the worker's training pages (included under /learning/training/ by learning/urls.py)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from learning import training_views
+
+urlpatterns = [
+    path("", training_views.training, name="training"),
+    path("<str:code>/", training_views.training_detail, name="training_detail"),
+]

@@ -119,7 +119,10 @@ class TrainingAssignment(models.Model):
     class Meta:
         ordering = ["due_on", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["worker", "programme", "starts_on"], name="assignment_unique_cycle"),
+            # A withdrawn cycle does not count: the same programme may be set again on the same day
+            # (a mistake put right, a worker who moves employer and is listed by the new one).
+            models.UniqueConstraint(fields=["worker", "programme", "starts_on"], name="assignment_unique_cycle",
+                                    condition=models.Q(withdrawn_on__isnull=True)),
         ]
         indexes = [
             models.Index(fields=["employer", "due_on"], name="assignment_employer_due"),

@@ -4,8 +4,8 @@ year's cycle). Whether an assignment is met is learning.services.compliance's to
 
 The rules (工作场所职业卫生管理规定 2020, art. 10–11; DESIGN.md):
 - a person new in a role starts with its first cycle: a principal's or manager's initial
-  training, an exposed worker's pre-job training, due ``due_days`` after it is set (or on the hire
-  date, if that is later);
+  training, an exposed worker's pre-job training, counted from the hire date (or from the day it
+  is set, when that is later) and due ``due_days`` after (or on the hire date, if that is later);
 - someone who was already in post when first listed (hired more than TRAINING_NEW_HIRE_DAYS ago)
   owes only this year's annual training;
 - every year after a cycle began, the role's annual programme (created by ``training_rollover``);
@@ -39,6 +39,7 @@ from orgs.models import Employer, PostRole, Worker
 
 __all__ = [
     "AssignResult", "SyncResult", "TrainingError", "programme_applies", "programme_basis", "programme_check",
+    "programme_save",
     "training_assign", "training_rollover", "training_sync", "training_sync_all", "training_withdraw",
 ]
 
@@ -69,6 +70,41 @@ def programme_check(programme: Programme, *, courses: Iterable[Any] = (), exam: 
     if errors:
         name, message = next(iter(errors.items()))
         raise TrainingError(message, field=name)
+
+
+# The law's minimum hours for the programmes shipped as data (migration 0006): an editor may link
+# courses and an exam to them and ask for more hours, never fewer.
+STATUTORY_MIN_HOURS = {"principal-initial": 16, "principal-annual": 8, "manager-initial": 16, "manager-annual": 8,
+                       "exposed-pre-job": 8, "exposed-annual": 4, "exposed-retraining": 8}
+
+
+def programme_save(*, actor: Any, programme: Programme, courses: Iterable[Any] | None = None,
+                   hazard_classes: Iterable[Any] | None = None, hazard_factors: Iterable[Any] | None = None
+                   ) -> Programme:
+    """An editor's programme, new or changed (the Wagtail admin's create and edit call this)."""
+    courses = list(courses) if courses is not None else None
+    programme_check(programme, courses=courses or ())
+    if programme.pk:
+        stored = Programme.objects.get(pk=programme.pk)
+        if stored.statutory:
+            if (programme.code, programme.role, programme.kind) != (stored.code, stored.role, stored.kind):
+                raise TrainingError(_("法定培训项目的代码、岗位角色和类别不能修改。"), field="role")
+            minimum = STATUTORY_MIN_HOURS.get(stored.code)
+            if minimum is not None and programme.required_hours < minimum:
+                raise TrainingError(_("法定培训不少于 %(hours)s 学时，不能调低。") % {"hours": minimum},
+                                    field="required_hours")
+    elif Programme.objects.filter(code=programme.code).exists():
+        raise TrainingError(_("已有代码为“%(code)s”的培训项目。") % {"code": programme.code}, field="code")
+    with transaction.atomic():
+        programme.save()
+        if courses is not None:
+            programme.courses.set(courses)
+        if hazard_classes is not None:
+            programme.hazard_classes.set(list(hazard_classes))
+        if hazard_factors is not None:
+            programme.hazard_factors.set(list(hazard_factors))
+        audit(actor, "learning.programme.save", programme)
+    return programme
 
 
 def _auto_programmes() -> dict[str, list[Programme]]:
@@ -140,14 +176,28 @@ def _cycle(person: _Person, programme: Programme, *, today: dt.date, source: str
         starts_on, ends_on = dt.date(today.year, 1, 1), dt.date(today.year, 12, 31)
         due = min(due_on or ends_on, ends_on)
     else:
+        # A hire's first cycle runs from the hire date: what they studied since counts.
         starts_on, ends_on = today, None
-        due = due_on or today + dt.timedelta(days=programme.due_days)
+        if source == AssignmentSource.HIRE and person.hire_date and person.hire_date < today:
+            starts_on = person.hire_date
+        due = due_on or starts_on + dt.timedelta(days=programme.due_days)
         if due_on is None and person.hire_date and person.hire_date > due:
             due = person.hire_date
     return TrainingAssignment(
         worker_id=person.pk, employer_id=person.employer_id, programme=programme, role=programme.role,
         starts_on=starts_on, due_on=due, ends_on=ends_on, source=source,
         basis=person.basis if basis is None else basis, assigned_by=actor)
+
+
+def _grant_exams(cycles: Iterable[TrainingAssignment], actor: Any = None) -> None:
+    """A cycle closed by an exam gives the worker that exam (one ExamAssignment per exam and
+    worker, so a second cycle or a second run gives nothing twice)."""
+    from exams.models import ExamAssignment
+
+    ExamAssignment.objects.bulk_create(
+        [ExamAssignment(exam_id=cycle.programme.exam_id, worker_id=cycle.worker_id, employer_id=cycle.employer_id,
+                        assigned_by=actor) for cycle in cycles if cycle.programme.exam_id],
+        ignore_conflicts=True, batch_size=1000)
 
 
 def _open_ids(assignments: QuerySet[TrainingAssignment], today: dt.date) -> list[int]:
@@ -212,6 +262,7 @@ def training_assign(*, actor: Any, employer: Employer, programme: Programme, wor
         created = TrainingAssignment.objects.bulk_create(fresh, ignore_conflicts=True)
         made = list(TrainingAssignment.objects.filter(code__in=[row.code for row in created]).values_list("code", flat=True))
         result.created, result.codes = len(made), made
+        _grant_exams([row for row in fresh if row.code in set(made)], actor)
         result.already += len(fresh) - len(made)
         if made:
             audit(actor, "learning.training.assign", programme, employer_id=employer.pk,
@@ -268,9 +319,7 @@ def training_sync(*, employer: Employer, worker_ids: Iterable[int] | None = None
         workers = workers.filter(pk__in=list(worker_ids))
     result = SyncResult()
     people = _people(workers.order_by("pk"))
-    for start in range(0, len(people), BATCH):
-        _sync_batch(employer, people[start:start + BATCH], programmes, today, result)
-    # Cycles a former employer set for people who are now on this roster end there.
+    # First, cycles a former employer set for people who are now on this roster end there.
     moved = TrainingAssignment.objects.filter(worker__employer=employer).exclude(employer=employer)
     if worker_ids is not None:
         moved = moved.filter(worker_id__in=[person.pk for person in people])
@@ -278,6 +327,8 @@ def training_sync(*, employer: Employer, worker_ids: Iterable[int] | None = None
     if ids:
         result.withdrawn += TrainingAssignment.objects.filter(pk__in=ids).update(
             withdrawn_on=today, withdrawn_reason=_("已调离原单位"))
+    for start in range(0, len(people), BATCH):
+        _sync_batch(employer, people[start:start + BATCH], programmes, today, result)
     return result
 
 
@@ -320,7 +371,9 @@ def _sync_batch(employer: Employer, people: list[_Person], programmes: dict[str,
             wanted = [ProgrammeKind.ANNUAL] if in_post else list(FIRST_KINDS)
             for programme in applicable:
                 if programme.kind in wanted:
-                    source = AssignmentSource.ROLLOVER if in_post else AssignmentSource.HIRE
+                    # Someone with cycles of another role here changed role: counted from today.
+                    source = (AssignmentSource.ROLLOVER if in_post else
+                              AssignmentSource.CHANGE if own else AssignmentSource.HIRE)
                     fresh.append(_cycle(person, programme, today=today, source=source))
                     kinds.append("annual" if in_post else "first")
             continue
@@ -333,9 +386,10 @@ def _sync_batch(employer: Employer, people: list[_Person], programmes: dict[str,
     with transaction.atomic():
         created = {row.code for row in TrainingAssignment.objects.bulk_create(fresh, ignore_conflicts=True)}
         made = set(TrainingAssignment.objects.filter(code__in=created).values_list("code", flat=True))
-        for row, kind in zip(fresh, kinds, strict=True):
-            if row.code in made:
+        for cycle, kind in zip(fresh, kinds, strict=True):
+            if cycle.code in made:
                 setattr(result, kind, getattr(result, kind) + 1)
+        _grant_exams([cycle for cycle in fresh if cycle.code in made])
         if retire:
             result.withdrawn += _withdraw_stale(employer, [p for p in people if p.pk in set(retire)], today)
 
@@ -417,6 +471,7 @@ def training_rollover(*, year: int, on_progress: Any = None, batch: int = 5000) 
         if fresh:
             before = _count_cycles(ids, new_year)
             TrainingAssignment.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=1000)
+            _grant_exams(fresh)
             result.created += _count_cycles(ids, new_year) - before
         if on_progress is not None:
             on_progress(result.workers_seen)

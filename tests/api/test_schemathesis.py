@@ -68,6 +68,8 @@ OPERATIONS = [
     ("POST", "/api/v1/surveys/{link_code}/responses/"),
     ("GET", "/api/v1/me/courses/"),
     ("GET", "/api/v1/employers/{code}/study-hours/"),
+    ("GET", "/api/v1/employers/{code}/training-compliance/"),
+    ("GET", "/api/v1/employers/{code}/training-status/"),
     ("POST", "/api/v1/learning/heartbeats/"),
 ]
 # Negative cases need a parameter to make invalid; these routes take none (the certificate check
