@@ -30,6 +30,8 @@ from bench import (
     study_heartbeat,
     survey_submit,
     survey_table,
+    training_compliance,
+    training_rollover,
 )
 from bench.common import (
     RESULTS_DIR,
@@ -57,6 +59,8 @@ BENCHMARKS: dict[str, tuple[Callable[..., Row], str]] = {
     awareness_workbook.NAME: (awareness_workbook.run, awareness_workbook.GOAL),
     survey_table.NAME: (survey_table.run, survey_table.GOAL),
     study_heartbeat.NAME: (study_heartbeat.run, study_heartbeat.GOAL),
+    training_compliance.NAME: (training_compliance.run, training_compliance.GOAL),
+    training_rollover.NAME: (training_rollover.run, training_rollover.GOAL),
 }
 
 

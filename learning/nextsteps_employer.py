@@ -19,6 +19,8 @@ NAV_ORDER = 26
 # Overdue training is a task to chase: before the 学时 summary.
 OVERDUE_ORDER = 36
 TRAINING_NAV_ORDER = 27
+# The guide for an employer without a manager: after the overdue list and the 学时.
+GUIDE_ORDER = 38
 
 
 def next_steps(request: HttpRequest, result: NextSteps) -> None:
@@ -45,6 +47,21 @@ def next_steps(request: HttpRequest, result: NextSteps) -> None:
                                      reverse("learning:employer_hours", args=[employer.code]), _("查看学时"),
                                      order=EMPLOYER_ORDER))
     _overdue_steps(scope.employer_ids, result)
+    _guide_steps(scope.employer_ids, result)
+
+
+def _guide_steps(employer_ids: frozenset[int], result: NextSteps) -> None:
+    """An employer with no occupational-health manager on its roster is likely a small one with
+    nobody who knows the duties: the guide tells it what it owes (one query)."""
+    from orgs.models import Employer, PostRole
+
+    lacking = (Employer.objects.filter(pk__in=sorted(employer_ids))
+               .exclude(workers__post_role=PostRole.MANAGER, workers__is_active=True).only("code", "name").order_by("name"))
+    for employer in lacking:
+        result.steps.append(NextStep(
+            _("%(employer)s：还没有职业卫生管理人员") % {"employer": employer.name},
+            _("回答几个问题（行业、危害因素、各类人员人数），即可得到本单位依法应当开展的培训清单和完成期限，并一键布置。"),
+            reverse("learning:training_guide", args=[employer.code]), _("使用培训清单向导"), order=GUIDE_ORDER))
 
 
 def _overdue_steps(employer_ids: frozenset[int], result: NextSteps) -> None:

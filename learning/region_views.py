@@ -171,7 +171,7 @@ def _figure_columns() -> tuple[ExportColumn, ...]:
     # Built per export, so the headers are in the language of the request.
     return (ExportColumn(_("人数"), 8, text=False), ExportColumn(_("已完成"), 8, text=False),
             ExportColumn(_("进行中"), 8, text=False), ExportColumn(_("已逾期"), 8, text=False),
-            ExportColumn(_("完成率（%）"), 10, text=False), ExportColumn(_("培训任务"), 10, text=False),
+            ExportColumn(_("合规率（%）"), 10, text=False), ExportColumn(_("培训任务"), 10, text=False),
             ExportColumn(_("已完成任务"), 10, text=False))
 
 

@@ -125,10 +125,9 @@ def summary_of(rows: Iterator[tuple[dict[str, Any], Standing]], year: int, *,
 def _count(tally: Tally, worst: str, statuses: list[str]) -> None:
     tally.workers += 1
     setattr(tally, worst, getattr(tally, worst) + 1)
-    if tally is not None:
-        counted = [status for status in statuses if status != Status.WITHDRAWN]
-        tally.cycles += len(counted)
-        tally.cycles_met += sum(status == Status.MET for status in counted)
+    counted = [status for status in statuses if status != Status.WITHDRAWN]
+    tally.cycles += len(counted)
+    tally.cycles_met += sum(status == Status.MET for status in counted)
 
 
 def employer_summary(employer: Employer, year: int, *, today: dt.date | None = None) -> TrainingSummary:

@@ -114,6 +114,12 @@ SQLITE_OPTIONS = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
+# PostgreSQL: no JIT compilation (POSTGRES_JIT=true to allow it). The compliance statement over a
+# large employer (correlated subqueries per cycle) is costed far above jit_above_cost, so every
+# call spent more time compiling it than running it (docs/benchmarks.md, training_compliance).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool("POSTGRES_JIT", False):
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "orgs.User"

@@ -112,9 +112,10 @@ def standings_annotate(assignments: QuerySet[TrainingAssignment], today: dt.date
                .order_by().values("worker_id").annotate(total=Sum("seconds")).values("total"))
     passed = ExamAttempt.objects.filter(
         worker_id=OuterRef("worker_id"), exam_id=OuterRef("programme__exam_id"), mode=AttemptMode.EXAM,
-        passed=True, graded_at__date__gte=OuterRef("starts_on"), graded_at__date__lte=_window_end(today))
+        passed=True, graded_at__date__gte=OuterRef("starts_on"), graded_at__date__lte=_window_end(today),
+    ).exclude(certificate__revoked_at__isnull=False)  # a revoked certificate takes its pass with it
     certificate = Certificate.objects.filter(
-        attempt__worker_id=OuterRef("worker_id"), exam_id=OuterRef("programme__exam_id"),
+        revoked_at__isnull=True, attempt__worker_id=OuterRef("worker_id"), exam_id=OuterRef("programme__exam_id"),
         attempt__graded_at__date__gte=OuterRef("starts_on"),
         attempt__graded_at__date__lte=_window_end(today)).order_by("-attempt__graded_at").values("verification")[:1]
     return assignments.annotate(

@@ -365,22 +365,22 @@ def _roster_duties(answers: GuideAnswers, members: list[_Member]) -> list[Duty]:
             duties.append(Duty(
                 key=f"roster-{role}", kind=DutyKind.ROSTER, role=role, on_roster=0, answered=0,
                 title=_("花名册中没有主要负责人，请在花名册中标注"),
-                note=_("每个用人单位都有主要负责人（法定代表人或实际负责人），他必须接受职业卫生培训。"
-                       "请把他加入花名册并把岗位角色标为“主要负责人”。")))
+                note=_("每个用人单位都有主要负责人（法定代表人或实际负责人），其本人必须接受职业卫生培训。"
+                       "请将其加入花名册并把岗位角色标为“主要负责人”。")))
             continue
         if said == listed:
             continue
         if listed == 0:
             title = _("花名册中没有%(role)s，请指定并在花名册中标注") % {"role": label}
-            note = _("你填写了 %(said)s 名%(role)s。请把他们加入花名册并把岗位角色标为“%(role)s”，才能为他们布置培训。") % {
+            note = _("您填写了 %(said)s 名%(role)s。请把他们加入花名册并把岗位角色标为“%(role)s”，才能为他们布置培训。") % {
                 "said": said, "role": label}
         elif said > listed:
-            title = _("花名册中的%(role)s少于你填写的人数") % {"role": label}
-            note = _("你填写了 %(said)s 名，花名册中只有 %(listed)s 名。请把其余人员补录到花名册并标注岗位角色。") % {
+            title = _("花名册中的%(role)s少于您填写的人数") % {"role": label}
+            note = _("您填写了 %(said)s 名，花名册中只有 %(listed)s 名。请把其余人员补录到花名册并标注岗位角色。") % {
                 "said": said, "listed": listed}
         else:
-            title = _("花名册中的%(role)s多于你填写的人数") % {"role": label}
-            note = _("花名册中有 %(listed)s 名，你填写了 %(said)s 名。请核对人数或花名册中的岗位角色：培训按花名册布置。") % {
+            title = _("花名册中的%(role)s多于您填写的人数") % {"role": label}
+            note = _("花名册中有 %(listed)s 名，您填写了 %(said)s 名。请核对人数或花名册中的岗位角色：培训按花名册布置。") % {
                 "said": said, "listed": listed}
         duties.append(Duty(key=f"roster-{role}", kind=DutyKind.ROSTER, title=title, role=role, on_roster=listed,
                            answered=said, note=note))
@@ -412,7 +412,7 @@ def _hazard_duties(answers: GuideAnswers, employer: Employer) -> list[Duty]:
     if unnamed:
         duties.append(Duty(
             key="hazard-unchosen", kind=DutyKind.HAZARD,
-            title=_("花名册中有人登记接触你没有选择的危害：%(hazards)s") % {
+            title=_("花名册中有人登记接触您没有选择的危害：%(hazards)s") % {
                 "hazards": "、".join(names.get(code, code) for code in unnamed)},
             note=_("请核对本单位存在的职业病危害因素；花名册中的登记决定谁要接受上岗前培训。")))
     return duties

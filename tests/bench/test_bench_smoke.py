@@ -134,6 +134,38 @@ def test_kb_search_smoke(quick_rows: tuple[int, dict[str, dict[str, Any]]]) -> N
     assert details["fewer_matches_than_reference"] == []
 
 
+def test_training_compliance_smoke(quick_rows: tuple[int, dict[str, dict[str, Any]]]) -> None:
+    _status, rows = quick_rows
+    row = rows["training_compliance"]
+
+    assert not row["error"]
+    details = row["details"]
+    # The run itself compared every figure of the summary with the statuses worked out from the
+    # generated rows; here, that it counted every worker and that both figures were measured.
+    assert details["workers"] == 300 and details["total"]["workers"] == 300
+    assert details["total"] == {**details["setup"]["expected"], "rate": details["total"]["rate"]}
+    assert details["counted"] == details["setup"]["expected"]["cycles"] >= 300
+    assert len(details["ours"]) == len(details["reference"]) == len(details["ours_jit_off"]) == 5
+    assert row["ratio"] > 0 and row["goal"] == "< 2 s for 20,000 workers" and row["holds"] is None
+    assert row["ours"].endswith(" s") and row["reference"].endswith("ms COUNT")
+
+
+def test_training_rollover_smoke(quick_rows: tuple[int, dict[str, dict[str, Any]]]) -> None:
+    _status, rows = quick_rows
+    row = rows["training_rollover"]
+
+    assert not row["error"]
+    details = row["details"]
+    assert details["sizes"] == [200, 2000]
+    for count, measured in details["measured"].items():
+        # Exactly one new cycle per bench worker, and none the second time.
+        assert measured["first"]["bench_created"] == measured["first"]["bench_workers"] == int(count)
+        assert measured["second"]["created"] == 0
+        assert measured["first"]["peak_kb"] >= measured["first"]["before_kb"] > 0
+    assert row["ratio"] > 0 and row["goal"] == "peak RSS at 1,000,000 ≤ 1.2 × at 100,000" and row["holds"] is None
+    assert row["ours"].startswith("2,000: ") and row["reference"].startswith("200: ")
+
+
 def test_the_entry_point_exits_cleanly(quick_rows: tuple[int, dict[str, dict[str, Any]]]) -> None:
     status, rows = quick_rows
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from core.models import Notification
 from exams.models import Certificate
+from exams.services.certificates import certificate_revoke
 from learning.models import AssignmentSource, Programme, StudyDay, TrainingAssignment
 from learning.services.compliance import Status, standing_of
 from learning.services.programmes import (
@@ -130,6 +131,14 @@ def test_a_hire_walks_from_pre_job_training_to_the_certificate_and_next_years_cy
         assert standing.status == Status.MET and standing.missing == []
         assert standing.certificate == Certificate.objects.get(attempt=attempt).verification
         assert training_reminders_send().workers == 0
+        # A revoked certificate takes the pass with it (and an exam passed again restores it).
+        certificate_revoke(actor=personas.superuser, certificate=Certificate.objects.get(attempt=attempt),
+                           reason="考试作弊")
+        revoked = standing_of(cycle)
+        assert (revoked.status, revoked.certificate, revoked.missing) == (Status.OVERDUE, "", ["结业考试未通过"])
+        with django_capture_on_commit_callbacks(execute=True):
+            sit(worker, exam)
+        assert standing_of(cycle).status == Status.MET
 
     # The next year: the annual cycle is set by the rollover, once.
     with time_machine.travel(at(dt.date(2027, 1, 1), 1), tick=False):
@@ -289,3 +298,21 @@ def test_the_rollover_skips_leavers_movers_and_people_new_this_year(personas: An
     result = training_rollover(year=2026, batch=2)
     assert result.created == 1
     assert list(TrainingAssignment.objects.filter(starts_on=dt.date(2026, 1, 1)).values_list("worker", flat=True)) == [stay.pk]
+
+
+def test_the_day_ledger_follows_the_heartbeats_and_is_rebuilt_from_them(personas: Any) -> None:
+    from learning.services.study import ledger_rebuild
+
+    course = make_course(["reading", "reading"], minutes=10)
+    worker = personas.worker
+    enrolled(worker, course)
+    first = lessons_of(course)[0]
+    studied(worker, first, seconds=300, start=at(dt.date(2026, 4, 7), 23) + dt.timedelta(minutes=57))
+    days = dict(StudyDay.objects.filter(worker=worker).values_list("day", "seconds"))
+    # A sitting across midnight (Asia/Shanghai) is split at the day it was credited on.
+    assert set(days) == {dt.date(2026, 4, 7), dt.date(2026, 4, 8)} and sum(days.values()) == 300
+    assert ledger_rebuild(worker=worker) == 0
+    StudyDay.objects.filter(worker=worker, day=dt.date(2026, 4, 8)).update(seconds=1)
+    StudyDay.objects.filter(worker=worker, day=dt.date(2026, 4, 7)).delete()
+    assert ledger_rebuild(worker=worker) == 2
+    assert dict(StudyDay.objects.filter(worker=worker).values_list("day", "seconds")) == days

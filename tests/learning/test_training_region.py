@@ -205,7 +205,7 @@ def test_the_export_holds_the_same_tables_and_is_logged(personas: Personas, regi
     assert sheets["按行业"][1:] == [("B", "采矿业", 3, 1, 1, 1, 33.3, 3, 1), ("C", "制造业", 1, 1, 0, 0, 100, 1, 1)]
     assert [row[:3] for row in sheets["按县区"][1:]] == [("320305", "徐州市 贾汪区", 3), ("320311", "徐州市 泉山区", 1)]
     summary = dict((row[0], row[1]) for row in sheets["汇总"])
-    assert summary["年度"] == "2026" and summary["人数"] == 4 and summary["完成率（%）"] == 50
+    assert summary["年度"] == "2026" and summary["人数"] == 4 and summary["合规率（%）"] == 50
     text = repr(sheets)
     assert all(name not in text for name in NAMES) and personas.other_employer.name not in text
     assert all(worker.phone not in text and worker.id_number not in text for worker in Worker.objects.all())

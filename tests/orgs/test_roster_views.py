@@ -218,7 +218,8 @@ def test_it_checks_and_imports_in_the_background(personas: Personas, admin_clien
         admin_client.post(_url("roster_import_confirm", personas, roster_import))
         roster_import.refresh_from_db()
         assert roster_import.status == RosterImport.Status.CHECKED  # not yet: waits for the commit
-    assert len(callbacks) == 1
+    # The import, then (once it commits) the training rules for the roster (orgs.signals).
+    assert len(callbacks) == 2
     roster_import.refresh_from_db()
     assert roster_import.status == RosterImport.Status.IMPORTED
     assert counts()[:2] == (before[0] + 2, before[1] + 2)
@@ -227,6 +228,9 @@ def test_it_checks_and_imports_in_the_background(personas: Personas, admin_clien
     assert list(zhang.exposures.values_list("name", flat=True)) == ["煤尘"]
     assert _progress(admin_client.get(_url("roster_import_progress", personas, roster_import)).json()) == {
         "status": "imported", "percent": 100, "done": 2, "running": False}
+    from learning.models import TrainingAssignment
+
+    assert TrainingAssignment.objects.filter(worker=zhang).exists()
 
 
 @override_settings(ROSTER_BACKGROUND_BYTES=1, ROSTER_BACKGROUND_ROWS=1)
