@@ -24,6 +24,7 @@ import datetime as dt
 import json
 import random
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -508,4 +509,42 @@ def programmes_seed(courses: dict[str, CoursePage], *, now: dt.datetime) -> dict
     today = timezone.localtime(now).date()
     cycles = sum(training_sync(employer=employer, today=today).created
                  for employer in Employer.objects.filter(workers__isnull=False).distinct().order_by("pk"))
+    cycles += _noise_programme_seed(courses, now=now)
     return {"programmes_linked": linked, "training_cycles_created": cycles}
+
+
+NOISE_PROGRAMME = "demo-noise-post"
+
+
+def _noise_programme_seed(courses: dict[str, CoursePage], *, now: dt.datetime) -> int:
+    """An editor's programme of our own (the statutory hours are more than the two demo courses
+    hold): 1.5 学时 of the dust-and-noise course for noise-exposed workers, which the demo
+    employer assigned a month ago to its noise posts, so the dashboard shows cycles met by the
+    month of study, some nearly, and the rest still due."""
+    from learning.models import AssignmentSource, Programme, TrainingAssignment
+    from learning.services.programmes import programme_save, training_assign
+    from orgs.demo import WORKER_PHONE
+    from orgs.models import EmployerAdmin, HazardFactor, PostRole, Worker
+
+    course = courses.get(WORKER_COURSE)
+    login = Worker.objects.filter(phone=WORKER_PHONE).select_related("employer").first()
+    noise = HazardFactor.objects.filter(name="噪声").first()
+    if course is None or login is None or noise is None:
+        return 0
+    programme = Programme.objects.filter(code=NOISE_PROGRAMME).first()
+    if programme is None:
+        programme = Programme(
+            code=NOISE_PROGRAMME, name="噪声岗位专项培训", role=PostRole.EXPOSED, kind="pre_job",
+            required_hours=Decimal("1.5"), due_days=45, position=100,
+            legal_basis="本单位规定：噪声岗位的劳动者完成粉尘与噪声防护课程的学习（不替代法定的上岗前和在岗期间培训）。")
+        programme_save(actor=None, programme=programme, courses=[course], hazard_factors=[noise])
+    if TrainingAssignment.objects.filter(programme=programme).exists():
+        return 0
+    admin = EmployerAdmin.objects.filter(employer=login.employer).select_related("user").first()
+    assigned_on = timezone.localtime(now - dt.timedelta(days=31)).date()
+    codes = list(Worker.objects.filter(employer=login.employer, is_active=True, post_role=PostRole.EXPOSED,
+                                       exposures=noise).values_list("code", flat=True))
+    result = training_assign(actor=admin.user if admin else None, employer=login.employer, programme=programme,
+                             worker_codes=codes, due_on=assigned_on + dt.timedelta(days=45), today=assigned_on,
+                             source=AssignmentSource.MANUAL)
+    return result.created

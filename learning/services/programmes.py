@@ -142,7 +142,12 @@ def programme_basis(role: str, post: str, factors: Iterable[int]) -> str:
 
 
 def _programme_hazards(programme: Programme) -> tuple[set[str], set[int]]:
-    return ({row.pk for row in programme.hazard_classes.all()}, {row.pk for row in programme.hazard_factors.all()})
+    # Kept on the instance: the rules ask it for every worker of a batch.
+    cached = getattr(programme, "_hazards", None)
+    if cached is None:
+        cached = ({row.pk for row in programme.hazard_classes.all()}, {row.pk for row in programme.hazard_factors.all()})
+        programme._hazards = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def programme_applies(programme: Programme, *, role: str, factors: Iterable[int], classes: Iterable[str]) -> bool:

@@ -209,6 +209,18 @@ def test_the_seeder_publishes_the_courses_and_a_month_of_study_and_twice_changes
     assert ModelLogEntry.objects.filter(action="learning.enrolment.create").count() == 3
     assert EmployerAdmin.objects.filter(employer=personas.employer).exists()
 
+    # The programmes: the statutory ones get the demo courses and exams; the noise posts' own
+    # programme was assigned a month ago, and the finisher's month of study meets it.
+    from learning.demo import NOISE_PROGRAMME
+    from learning.models import Programme, TrainingAssignment
+    from learning.services.compliance import Status, standing_of
+
+    assert result["programmes_linked"] == 7
+    assert set(Programme.objects.get(code="exposed-annual").courses.values_list("slug", flat=True)) == {WORKER_COURSE}
+    noise_cycles = TrainingAssignment.objects.filter(programme__code=NOISE_PROGRAMME)
+    assert standing_of(noise_cycles.get(worker=crew["finisher"])).status == Status.MET
+    assert noise_cycles.filter(starts_on__lt=timezone.localdate()).count() == noise_cycles.count() >= 2
+
     before = _counts()
     again = seed_demo(now=now + dt.timedelta(hours=1))
     assert _counts() == before
