@@ -139,11 +139,17 @@ def test_the_certificate_shows_once_the_exam_is_passed(personas: Personas, cycle
     assert 'data-testid="training-exam"' not in text and 'data-testid="training-missing"' not in text
 
 
-def test_an_exam_not_open_to_the_worker_is_explained_not_linked(personas: Personas, course: CoursePage) -> None:
+def test_the_cycle_gives_its_exam_and_one_taken_back_is_explained_not_linked(personas: Personas,
+                                                                             course: CoursePage) -> None:
+    from exams.models import ExamAssignment
+
     make_bank(12)
-    closed = make_exam(workers=())  # neither open to all nor assigned to 王工: its page would be a 404
+    closed = make_exam(workers=())  # neither open to all nor assigned to 王工 before the cycle
     assign(personas, make_programme(course=course, exam=closed))
     study(personas.worker, course, 2 * HOUR)
+    # The cycle gave the worker its closing exam.
+    assert 'data-testid="training-exam"' in page(personas)
+    ExamAssignment.objects.filter(exam=closed, worker=personas.worker).delete()  # the admin took it back
     text = page(personas)
     assert 'data-testid="training-exam-closed"' in text and 'data-testid="training-exam"' not in text
 
