@@ -316,3 +316,23 @@ def test_the_day_ledger_follows_the_heartbeats_and_is_rebuilt_from_them(personas
     StudyDay.objects.filter(worker=worker, day=dt.date(2026, 4, 7)).delete()
     assert ledger_rebuild(worker=worker) == 2
     assert dict(StudyDay.objects.filter(worker=worker).values_list("day", "seconds")) == days
+
+
+def test_the_rules_command_reports_and_its_dry_run_changes_nothing(personas: Any, pre_job: Programme) -> None:
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("training_rules", "sync", "--employer", personas.employer.code, "--dry-run", stdout=out)
+    assert "1 first cycles" in out.getvalue() and "dry run" in out.getvalue()
+    assert not TrainingAssignment.objects.exists()
+    call_command("training_rules", "sync", "--employer", personas.employer.code, stdout=io.StringIO())
+    assert TrainingAssignment.objects.filter(worker=personas.worker).count() == 1
+    out = io.StringIO()
+    call_command("training_rules", "rollover", "--year", str(timezone.localdate().year + 1), "--dry-run", stdout=out)
+    assert "1 annual cycles" in out.getvalue() and TrainingAssignment.objects.count() == 1
+    with pytest.raises(CommandError, match="no employer"):
+        call_command("training_rules", "sync", "--employer", "NOPE")
+    with pytest.raises(CommandError, match="not a year"):
+        call_command("training_rules", "rollover", "--year", "99999")
