@@ -70,7 +70,7 @@ class TallySerializer(serializers.Serializer):
 
 
 class RoleTallySerializer(TallySerializer):
-    role = serializers.ChoiceField(choices=PostRole.values, help_text=gettext_lazy("岗位角色"))
+    role = serializers.ChoiceField(choices=PostRole.choices, help_text=gettext_lazy("岗位角色"))
     label = serializers.CharField(help_text=gettext_lazy("岗位角色的名称"))
 
 
@@ -140,7 +140,7 @@ class StatusWorkerSerializer(serializers.Serializer):
     code = serializers.CharField(help_text=gettext_lazy("劳动者的公开代码"))
     name = serializers.CharField()
     department = serializers.CharField(allow_blank=True, help_text=gettext_lazy("部门名称；空字符串表示未分部门"))
-    post_role = serializers.ChoiceField(choices=PostRole.values)
+    post_role = serializers.ChoiceField(choices=PostRole.choices)
 
 
 class StatusProgrammeSerializer(serializers.Serializer):

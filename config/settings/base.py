@@ -112,14 +112,25 @@ SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 # PostgreSQL: no JIT compilation (POSTGRES_JIT=true to allow it). The compliance statement over a
 # large employer (correlated subqueries per cycle) is costed far above jit_above_cost, so every
 # call spent more time compiling it than running it (docs/benchmarks.md, training_compliance).
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool("POSTGRES_JIT", False):
-    options = DATABASES["default"].setdefault("OPTIONS", {})
-    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+POSTGRES_JIT = env_bool("POSTGRES_JIT", False)
+
+
+def database_tuned(database: dict) -> dict:
+    """A DATABASES entry with the options its engine runs with here (the test settings, which
+    build their own entry, call this too)."""
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database["OPTIONS"] = {**SQLITE_OPTIONS, **database.get("OPTIONS", {})}
+    elif database["ENGINE"] == "django.db.backends.postgresql" and not POSTGRES_JIT:
+        options = database.setdefault("OPTIONS", {})
+        if "jit=" not in options.get("options", ""):
+            options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    return database
+
+
+DATABASES["default"] = database_tuned(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "orgs.User"
@@ -246,6 +257,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "PREPROCESSING_HOOKS": ["config.api_schema.only_public_api"],
+    # One name for the post roles, whichever serializer field carries them.
+    "ENUM_NAME_OVERRIDES": {"PostRoleEnum": "orgs.models.PostRole.choices"},
 }
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -23,7 +23,7 @@ if _database == "sqlite":
     DATABASES = {"default": {**dj_database_url.parse("sqlite:///" + str(BASE_DIR / "test.sqlite3")), "OPTIONS": SQLITE_OPTIONS}}  # noqa: F405
 else:
     DATABASES = {
-        "default": dj_database_url.parse(env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"))
+        "default": database_tuned(dj_database_url.parse(env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")))  # noqa: F405
     }
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/15")
 # A prefix per process: two test runs on one machine never read each other's cached pages.
