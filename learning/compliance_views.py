@@ -12,7 +12,6 @@ through learning.training_reports and learning.compliance_selectors.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -32,13 +31,13 @@ from core.scope import Owned, request_scope
 from core.text import ascii_int, safe_parameter
 from learning import compliance_selectors as selectors
 from learning import reports
+from learning.employer_access import address, owned_employer, owned_worker, public_code
 from learning.models import ComplianceExport, TrainingAssignment
 from learning.services import compliance_export
 from learning.services.compliance import today_local
 from learning.services.programmes import TrainingError, training_assign, training_withdraw
 from learning.training_reports import employer_summary
 from orgs import selectors as roster
-from orgs.access import employer_or_404
 from orgs.models import Employer, PostRole, Worker
 
 LIST_PAGE_SIZE = 50
@@ -46,34 +45,19 @@ PICK_PAGE_SIZE = 50
 
 
 def _refused_here() -> PermissionDenied:
-    # The roster's 403 says a read-only role may look but not change; here it may not look either.
     return PermissionDenied(_("培训完成情况只有本单位管理员可以查看。"))
 
 
 def _employer(request: HttpRequest, code: str) -> Owned:
-    # Training records of named people: the roster's write reach, not its read (as the 学时 pages).
-    try:
-        return employer_or_404(request, code, write=True)
-    except PermissionDenied:
-        raise _refused_here() from None
+    return owned_employer(request, code, refused=str(_refused_here()))
 
 
 def _worker(request: HttpRequest, code: str) -> Owned:
-    try:
-        return request_scope(request).owned_or_404(
-            Worker.objects.select_related("employer", "department"), write=True, code=code)
-    except PermissionDenied:
-        raise _refused_here() from None
+    return owned_worker(request, code, refused=str(_refused_here()))
 
 
-def _code(value: str) -> str:
-    """A public code as a lookup value; anything a code never contains matches nothing."""
-    return value if 0 < len(value) <= 40 and value.isascii() and value.isprintable() else ""
-
-
-def _address(base: dict[str, Any], **changes: Any) -> str:
-    params = {**base, **changes}
-    return "?" + urlencode({key: value for key, value in params.items() if value not in ("", None)})
+_code = public_code
+_address = address
 
 
 # -- the dashboard --------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ region's statistics are another page), anyone else 404, the same as for an unkno
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -27,10 +26,10 @@ from core.pagination import ParamPageLinks, page_of
 from core.scope import Owned, request_scope
 from core.text import safe_parameter
 from learning import reports
+from learning.employer_access import address, owned_employer, owned_worker, public_code
 from learning.models import CoursePage, StudyHoursExport, StudySession
 from learning.services import reports_export
 from orgs import selectors as roster
-from orgs.access import employer_or_404
 from orgs.models import Employer, PostRole, Worker
 
 HOURS_PAGE_SIZE = 50
@@ -41,29 +40,18 @@ ALL_YEARS = "all"
 
 
 def _refused_here() -> PermissionDenied:
-    # The roster's 403 says a read-only role may look but not change; here it may not look either.
     return PermissionDenied(_("学时明细和学习记录只有本单位管理员可以查看。"))
 
 
 def _employer(request: HttpRequest, code: str) -> Owned:
-    # Study records of named people: the roster's write reach, not its read (as exam results).
-    try:
-        return employer_or_404(request, code, write=True)
-    except PermissionDenied:
-        raise _refused_here() from None
+    return owned_employer(request, code, refused=str(_refused_here()))
 
 
 def _worker(request: HttpRequest, code: str) -> Owned:
-    try:
-        return request_scope(request).owned_or_404(
-            Worker.objects.select_related("employer", "department"), write=True, code=code)
-    except PermissionDenied:
-        raise _refused_here() from None
+    return owned_worker(request, code, refused=str(_refused_here()))
 
 
-def _code(value: str) -> str:
-    """A public code as a lookup value; anything a code never contains matches nothing."""
-    return value if 0 < len(value) <= 40 and value.isascii() and value.isprintable() else ""
+_code = public_code
 
 
 @login_required
@@ -105,9 +93,7 @@ def _filters(request: HttpRequest, employer: Employer) -> dict[str, Any]:
     return chosen
 
 
-def _address(base: dict[str, Any], **changes: Any) -> str:
-    params = {**base, **changes}
-    return "?" + urlencode({key: value for key, value in params.items() if value not in ("", None)})
+_address = address
 
 
 @login_required
