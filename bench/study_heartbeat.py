@@ -452,7 +452,7 @@ def _clean() -> dict[str, Any]:
     from django.db import connection, transaction
     from django.db.models import Q
 
-    from learning.models import Enrolment, Heartbeat, LessonPage, LessonProgress, StudyHours, StudySession
+    from learning.models import Enrolment, Heartbeat, LessonPage, LessonProgress, StudyDay, StudyHours, StudySession
 
     courses = list(_bench_courses())
     deleted = 0
@@ -463,6 +463,7 @@ def _clean() -> dict[str, Any]:
             StudySession.objects.filter(enrolment__course=course).delete()
             LessonProgress.objects.filter(enrolment__course=course).delete()
             StudyHours.objects.filter(course=course).delete()
+            StudyDay.objects.filter(course=course).delete()
             Enrolment.objects.filter(course=course).delete()
             course.delete()
         Session.objects.filter(session_key__startswith=SESSION_PREFIX).delete()
