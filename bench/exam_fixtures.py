@@ -189,11 +189,11 @@ def _sessions(employer: Any, count: int) -> list[list[str]]:
     """A signed-in session for each of the first `count` workers: the rows `login()` would leave
     (user id, backend, session auth hash), inserted directly. Earlier bench sessions are dropped."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.contrib.sessions.models import Session
     from django.utils import timezone
     from django.utils.crypto import get_random_string
 
+    from core.models import UserSession as Session
+    from core.sessions import SessionStore
     from orgs.models import User
 
     users = list(User.objects.filter(worker__employer=employer).order_by("worker__pk")[:count])
@@ -205,7 +205,7 @@ def _sessions(employer: Any, count: int) -> list[list[str]]:
         key = SESSION_PREFIX + get_random_string(32 - len(SESSION_PREFIX), string.ascii_lowercase + string.digits)
         data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "core.auth.UserBackend",
                 HASH_SESSION_KEY: user.get_session_auth_hash()}
-        rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
+        rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires, user_id=user.pk))
         examinees.append([key, get_random_string(32, string.ascii_letters + string.digits)])
     Session.objects.bulk_create(rows, batch_size=CHUNK)
     return examinees

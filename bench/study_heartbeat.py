@@ -386,12 +386,12 @@ def _learners(employer: Any, count: int, lesson: Any) -> list[list[str]]:
     issue (and its StudyDevice row), plus a CSRF secret. Returns [session key, CSRF secret, page
     key] per learner: the page key names the lesson page's study session."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.contrib.sessions.models import Session
     from django.db import transaction
     from django.utils import timezone
     from django.utils.crypto import get_random_string
 
+    from core.models import UserSession as Session
+    from core.sessions import SessionStore
     from learning.models import Enrolment, StudyDevice
     from learning.services.study import DEVICE_SESSION_KEY
     from orgs.models import Worker
@@ -411,7 +411,7 @@ def _learners(employer: Any, count: int, lesson: Any) -> list[list[str]]:
         key = SESSION_PREFIX + get_random_string(32 - len(SESSION_PREFIX), alphabet)
         data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "core.auth.UserBackend",
                 HASH_SESSION_KEY: user.get_session_auth_hash(), DEVICE_SESSION_KEY: token}
-        sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
+        sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires, user_id=user.pk))
         devices.append(StudyDevice(user=user, token=token, since=now, user_agent="bench"))
         enrolments.append(Enrolment(worker=worker, course=course, source=Enrolment.Source.ASSIGNED, enrolled_at=now,
                                     lessons_total=1))
@@ -448,10 +448,10 @@ def _count() -> dict[str, Any]:
 def _clean() -> dict[str, Any]:
     """The bench course goes with every learner record of it (heartbeats are evidence in the
     product, never deleted by a service; these are a benchmark's), and the bench sessions."""
-    from django.contrib.sessions.models import Session
     from django.db import connection, transaction
     from django.db.models import Q
 
+    from core.models import UserSession as Session
     from learning.models import Enrolment, Heartbeat, LessonPage, LessonProgress, StudyDay, StudyHours, StudySession
 
     courses = list(_bench_courses())

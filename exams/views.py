@@ -29,7 +29,7 @@ from exams import selectors
 from exams.forms import PracticeForm
 from exams.models import Attempt, AttemptItem, AttemptMode, Exam
 from exams.services import attempts as attempt_services
-from exams.services.attempts import AttemptError
+from exams.services.attempts import AttemptError, AttemptMissing
 from exams.services.practice import MAX_PRACTICE_SIZE
 from exams.services.practice import practice_start as practice_start_service
 
@@ -326,7 +326,6 @@ def _payload(request: HttpRequest) -> dict[str, Any]:
 @_json_endpoint
 @require_POST
 def attempt_answer(request: HttpRequest, code: str) -> JsonResponse:
-    attempt = _own_attempt(request, code)
     try:
         data = _payload(request)
     except ValueError:
@@ -334,16 +333,19 @@ def attempt_answer(request: HttpRequest, code: str) -> JsonResponse:
     if not data.get("device"):
         return _json_error("invalid", _("缺少设备标识 device：请重新打开答卷页面"), 400, "device")
     try:
-        saved = attempt_services.answer_save(attempt=attempt, device_token=str(data.get("device") or ""),
-                                             position=data.get("position"), response=data.get("response"),
-                                             flagged=data.get("flagged"))
+        saved = attempt_services.answer_save_own(user_id=request.user.pk, code=code,
+                                                 device_token=str(data.get("device") or ""),
+                                                 position=data.get("position"), response=data.get("response"),
+                                                 flagged=data.get("flagged"))
+    except AttemptMissing as missing:
+        raise Http404 from missing
     except AttemptError as error:
         return _json_error(error.code, str(error), 409 if error.code in CONFLICTS else 400, error.field)
     body: dict[str, Any] = {"ok": True, "position": saved.position, "response": saved.response,
                             "flagged": saved.flagged, "answered": saved.answered,
                             "remaining_seconds": saved.remaining_seconds}
     if saved.feedback is not None:
-        order = AttemptItem.objects.filter(attempt=attempt, position=saved.position).values_list(
+        order = AttemptItem.objects.filter(attempt__code=code, position=saved.position).values_list(
             "option_order", flat=True).first() or ""
         body["feedback"] = {"correct": saved.feedback.is_correct, "answer": saved.feedback.answer,
                             "answer_shown": selectors.shown_letters(order, saved.feedback.answer),

@@ -10,7 +10,6 @@ from django.db.models import F, Prefetch
 from django.http import HttpRequest
 from django.utils import timezone
 
-from core import fixedsql
 from learning.models import CoursePage, Enrolment, LessonCheckQuestion, LessonPage, LessonProgress, StudyHours, study_hours
 from learning.services.enrolment import LessonState, lesson_state
 from learning.services.study import LEDGER_TIME_ZONE
@@ -34,15 +33,17 @@ def current_worker(request: HttpRequest | Any) -> Any:
 
 
 def study_worker(request: HttpRequest | Any) -> Any:
-    """``current_worker`` for the heartbeat, which needs the worker row alone: a fixed statement
-    (core.fixedsql), as a beat comes every few seconds from every learner."""
+    """``current_worker`` for the heartbeat, which needs the worker row alone: the one read with
+    the session (core.sessions), as a beat comes every few seconds from every learner."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
     from orgs.models import Worker
 
-    workers = fixedsql.select(Worker, "t.user_id = %s", [user.pk])
-    return workers[0] if workers else None
+    try:
+        return user.worker
+    except Worker.DoesNotExist:
+        return None
 
 
 def live_lessons(course: CoursePage) -> list[LessonPage]:

@@ -38,11 +38,14 @@ class OrgsConfig(AppConfig):
         from core.demo import register_seeder
         from core.jobs import JobKind, JobStep, register_job_kind
         from core.nextsteps import register_navigation, register_next_steps
+        from core.sessions import read_with_user
         from orgs import access, selectors
         from orgs.demo import seed_demo
-        from orgs.models import RosterImport
+        from orgs.models import RosterImport, Worker
 
         access.register_roles()
+        # A worker's own pages and the heartbeat ask for it on nearly every signed-in request.
+        read_with_user(Worker)
         register_next_steps("orgs", selectors.next_steps)
         register_navigation("orgs", selectors.navigation)
         for action, label in AUDIT_ACTIONS.items():

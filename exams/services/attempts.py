@@ -11,6 +11,7 @@ half-graded, and two submits (a double tap, a retry, a second device) grade it o
 from __future__ import annotations
 
 import functools
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,6 +39,7 @@ from exams.models import (
     WrongAnswer,
 )
 from exams.services.papers import paper_create
+from orgs.models import Worker
 
 ONE_PLACE = Decimal("0.1")
 
@@ -292,6 +294,190 @@ def answer_save(*, attempt: Attempt, device_token: str, position: Any, response:
         _wrong_book_record(attempt.worker_id, item.version.question_id, feedback.is_correct, now)
     return Saved(number, item.response, item.flagged, _answered_count(attempt.pk), remaining_seconds(attempt, now),
                  feedback)
+
+
+class AttemptMissing(ServiceError):
+    """No attempt of this code is the signed-in person's own: the page answers 404, as for an
+    unknown code."""
+
+
+@dataclass(frozen=True)
+class _PaperItem:
+    item_id: int
+    kind: str
+    options: int
+
+
+@dataclass(frozen=True)
+class _Paper:
+    """What never changes on an open attempt's paper: whose it is, and which question version sits
+    at each position (editing a question or a blueprint later draws nothing new into it)."""
+
+    attempt_id: int
+    user_id: int
+    mode: str
+    items: dict[int, _PaperItem]
+
+
+class _Version:
+    """response_normalise's view of a version: its kind and how many options it has."""
+
+    __slots__ = ("kind", "options")
+
+    def __init__(self, item: _PaperItem) -> None:
+        self.kind = item.kind
+        self.options = range(item.options)
+
+
+# Open papers by attempt code, per process; bounded, as a campaign's examinees come and go.
+_PAPERS: dict[str, _Paper] = {}
+PAPERS_KEPT = 20_000
+
+
+def answer_save_own(*, user_id: int | None, code: str, device_token: str, position: Any, response: Any = None,
+                    flagged: Any = None, now: datetime | None = None) -> Saved:
+    """``answer_save`` for the signed-in person's own attempt of this code, as the exam page sends
+    every choice. An exam's answer on the device that holds the attempt, before the deadline, is
+    checked against the paper kept in this process and written, with the count of answered
+    questions read back, in one statement; anything else (practice, another device, a closed or
+    expired attempt) goes through ``answer_save`` for its refusal or its feedback."""
+    now = _now(now)
+    paper = _paper_of(code)
+    if paper is None or user_id is None or paper.user_id != user_id:
+        raise AttemptMissing(_("没有找到这份答卷"))
+    if paper.mode != AttemptMode.EXAM or not device_token or not isinstance(device_token, str):
+        return _answer_save_checked(paper, device_token, position, response, flagged, now)
+    number = _position(position)
+    item = paper.items.get(number)
+    if item is None:
+        raise AttemptError(_("这份试卷没有第 %(position)s 题") % {"position": number}, field="position")
+    changes: dict[str, Any] = {}
+    if response is not None:
+        value = response_normalise(_Version(item), response)
+        changes.update(response=value, answered_at=now if value else None)
+    if flagged is not None:
+        changes["flagged"] = _flag(flagged)
+    if not changes:
+        return _answer_save_checked(paper, device_token, position, response, flagged, now)
+    cutoff = now - timedelta(seconds=settings.EXAM_GRACE_SECONDS)
+    row = _answer_write(paper.attempt_id, user_id, item.item_id, device_token, cutoff, changes)
+    if row is None:
+        # Taken over, submitted, past the deadline or drawn anew: the full checks say which.
+        _PAPERS.pop(code, None)
+        return _answer_save_checked(paper, device_token, position, response, flagged, now)
+    deadline, saved_response, saved_flag, answered = row
+    remaining = None if deadline is None else max(0, int((deadline - now).total_seconds()))
+    return Saved(number, saved_response, bool(saved_flag), int(answered), remaining, None)
+
+
+def _answer_save_checked(paper: _Paper, device_token: Any, position: Any, response: Any, flagged: Any,
+                         now: datetime) -> Saved:
+    attempt = Attempt.objects.filter(pk=paper.attempt_id).first()
+    if attempt is None:
+        raise AttemptMissing(_("没有找到这份答卷"))
+    return answer_save(attempt=attempt, device_token=str(device_token or ""), position=position, response=response,
+                       flagged=flagged, now=now)
+
+
+@functools.cache
+def _paper_statement(vendor: str) -> str:
+    q = connection.ops.quote_name
+    return (f"SELECT a.id, w.user_id, a.mode, a.status, i.id, i.position, v.kind, v.options "  # noqa: S608
+            f"FROM {q(Attempt._meta.db_table)} a "
+            f"INNER JOIN {q(Worker._meta.db_table)} w ON w.id = a.worker_id "
+            f"INNER JOIN {q(AttemptItem._meta.db_table)} i ON i.attempt_id = a.id "
+            f"INNER JOIN {q(QuestionVersion._meta.db_table)} v ON v.id = i.version_id "
+            f"WHERE a.code = %s")
+
+
+def _paper_of(code: str) -> _Paper | None:
+    if not isinstance(code, str) or not 0 < len(code) <= 16 or not code.isascii() or not code.isprintable():
+        return None
+    paper = _PAPERS.get(code)
+    if paper is not None:
+        return paper
+    with connection.cursor() as cursor:
+        cursor.execute(_paper_statement(connection.vendor), [code])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    items = {}
+    for _attempt, _user, _mode, _status, item_id, number, kind, options in rows:
+        # The driver hands JSON over as text (Django decodes it in the field, not here).
+        options = json.loads(options) if isinstance(options, str) else options
+        items[int(number)] = _PaperItem(int(item_id), kind, len(options or []))
+    attempt_id, user_id, mode, status = rows[0][:4]
+    paper = _Paper(int(attempt_id), int(user_id), mode, items)
+    if status == Attempt.Status.OPEN:
+        if len(_PAPERS) >= PAPERS_KEPT:
+            _PAPERS.clear()
+        _PAPERS[code] = paper
+    return paper
+
+
+def _column(model: type[Any], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return str(field.column)
+
+
+@functools.cache
+def _answer_statement(vendor: str, names: tuple[str, ...]) -> str:
+    q = connection.ops.quote_name
+    items, attempts, workers = q(AttemptItem._meta.db_table), q(Attempt._meta.db_table), q(Worker._meta.db_table)
+    sets = ", ".join(f"{q(_column(AttemptItem, name))} = %s" for name in names)
+    if vendor == "postgresql":
+        # The attempt's state is checked and the answer written in one statement; the count is
+        # of the other answered items (the statement's snapshot does not see its own write).
+        return (f"WITH a AS (SELECT t.id, t.deadline FROM {attempts} t INNER JOIN {workers} w ON w.id = t.worker_id "  # noqa: S608
+                f"WHERE t.id = %s AND w.user_id = %s AND t.status = %s "
+                f"AND t.device_token = %s AND (t.deadline IS NULL OR t.deadline >= %s)), "
+                f"u AS (UPDATE {items} SET {sets} WHERE id = %s AND attempt_id IN (SELECT id FROM a) "
+                f"RETURNING response, flagged) "
+                f"SELECT (SELECT deadline FROM a), u.response, u.flagged, "
+                f"(SELECT COUNT(*) FROM {items} WHERE attempt_id = %s AND response <> '' AND id <> %s) "
+                f"+ CASE WHEN u.response <> '' THEN 1 ELSE 0 END FROM u")
+    return (f"UPDATE {items} SET {sets} WHERE id = %s AND attempt_id IN (SELECT t.id FROM {attempts} t "  # noqa: S608
+            f"INNER JOIN {workers} w ON w.id = t.worker_id WHERE t.id = %s AND w.user_id = %s AND t.status = %s "
+            f"AND t.device_token = %s AND (t.deadline IS NULL OR t.deadline >= %s))")
+
+
+@functools.cache
+def _answer_read_back(vendor: str) -> str:
+    q = connection.ops.quote_name
+    items, attempts = q(AttemptItem._meta.db_table), q(Attempt._meta.db_table)
+    return (f"SELECT a.deadline, i.response, i.flagged, "  # noqa: S608
+            f"(SELECT COUNT(*) FROM {items} c WHERE c.attempt_id = a.id AND c.response <> '') "
+            f"FROM {items} i INNER JOIN {attempts} a ON a.id = i.attempt_id WHERE i.id = %s")
+
+
+def _answer_write(attempt_id: int, user_id: int, item_id: int, device_token: str, cutoff: datetime,
+                  changes: dict[str, Any]) -> tuple[Any, ...] | None:
+    names = tuple(changes)
+    values = [AttemptItem._meta.get_field(name).get_db_prep_save(value, connection)  # type: ignore[union-attr]
+              for name, value in changes.items()]
+    sql = _answer_statement(connection.vendor, names)
+    cutoff_value = connection.ops.adapt_datetimefield_value(cutoff)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(sql, [attempt_id, user_id, Attempt.Status.OPEN, device_token, cutoff_value, *values,
+                                 item_id, attempt_id, item_id])
+            row = cursor.fetchone()
+        else:
+            cursor.execute(sql, [*values, item_id, attempt_id, user_id, Attempt.Status.OPEN, device_token,
+                                 cutoff_value])
+            if not cursor.rowcount:
+                return None
+            cursor.execute(_answer_read_back(connection.vendor), [item_id])
+            row = cursor.fetchone()
+    if row is None:
+        return None
+    deadline = row[0]
+    if deadline is not None:
+        field = Attempt._meta.get_field("deadline")
+        for converter in connection.ops.get_db_converters(field.get_col(Attempt._meta.db_table)):
+            deadline = converter(deadline, field, connection)
+    return (deadline, *row[1:])
 
 
 # An answer is saved as it is chosen, by every examinee at once when a campaign starts: the

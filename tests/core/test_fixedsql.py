@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from core import fixedsql
 from core.auth import UserBackend
+from core.models import UserSession
 from core.sessions import SessionStore
 from orgs.models import Employer, HazardFactor, Worker
 from tests.conftest import PASSWORD, Personas
@@ -68,7 +69,7 @@ def test_the_session_engine_reads_a_live_session_and_nothing_else(personas: Pers
     store["answer"] = 42
     store.save()
     assert SessionStore(store.session_key).load() == {"answer": 42}
-    Session.objects.filter(pk=store.session_key).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    UserSession.objects.filter(pk=store.session_key).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
     expired = SessionStore(store.session_key)
     assert expired.load() == {}
     assert expired.session_key is None

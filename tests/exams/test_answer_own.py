@@ -1,0 +1,136 @@
+"""The answer save as the exam page sends it (exams.services.attempts.answer_save_own): one
+statement for the answer beside the session's, the paper kept per process, and every refusal the
+full checks give — for the worker, another worker, the employer admin, an outsider and an unknown
+code alike."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from exams.models import Attempt, AttemptItem, Exam
+from exams.services import attempts as attempt_services
+from exams.services.attempts import AttemptMissing, answer_save_own, attempt_submit
+from tests.conftest import Personas
+from tests.exams.helpers import make_bank, make_exam
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def exam(personas: Personas) -> Exam:
+    make_bank(12)
+    return make_exam(workers=[personas.worker, personas.other_worker])
+
+
+def _started(client: Client, exam: Exam) -> tuple[Attempt, str]:
+    response = client.post(reverse("exams:start", args=[exam.code]))
+    assert response.status_code == 302
+    attempt = Attempt.objects.get(code=response["Location"].rstrip("/").split("/")[-1])
+    page = client.get(reverse("exams:attempt", args=[attempt.code])).content.decode()
+    token = re.search(r'data-device="([0-9a-f]+)"', page)
+    assert token is not None
+    return attempt, token.group(1)
+
+
+def _answer(client: Client, code: str, body: dict[str, Any]) -> Any:
+    return client.post(reverse("exams:answer", args=[code]), data=json.dumps(body), content_type="application/json")
+
+
+def test_an_answer_costs_the_session_and_one_statement(personas: Personas, exam: Exam) -> None:
+    worker = personas.client(personas.worker_user)
+    attempt, token = _started(worker, exam)
+    assert _answer(worker, attempt.code, {"device": token, "position": 1, "response": "A"}).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        response = _answer(worker, attempt.code, {"device": token, "position": 2, "response": "B", "flagged": True})
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["ok"], body["position"], body["response"], body["flagged"], body["answered"]) == (True, 2, "B", True, 2)
+    assert 0 < body["remaining_seconds"] <= 30 * 60
+    statements = [query["sql"] for query in queries.captured_queries]
+    expected = 2 if connection.vendor == "postgresql" else 3  # SQLite reads the count back on its own
+    assert len(statements) == expected, statements
+    item = AttemptItem.objects.get(attempt=attempt, position=2)
+    assert (item.response, item.flagged, item.answered_at is not None) == ("B", True, True)
+    # Clearing counts down; a flag alone keeps the answer.
+    assert _answer(worker, attempt.code, {"device": token, "position": 2, "response": ""}).json()["answered"] == 1
+    flag = _answer(worker, attempt.code, {"device": token, "position": 1, "flagged": "1"}).json()
+    assert (flag["response"], flag["flagged"], flag["answered"]) == ("A", True, 1)
+
+
+@pytest.mark.parametrize("who", ["other_worker", "employer_admin", "outsider", "evaluator"])
+def test_nobody_else_can_answer_and_is_told_as_for_an_unknown_code(personas: Personas, exam: Exam, who: str) -> None:
+    worker = personas.client(personas.worker_user)
+    attempt, token = _started(worker, exam)
+    user = personas.other_worker.user if who == "other_worker" else getattr(personas, who)
+    stranger = personas.client(user)
+    theirs = _answer(stranger, attempt.code, {"device": token, "position": 1, "response": "A"})
+    unknown = _answer(stranger, "NOSUCHCODE", {"device": token, "position": 1, "response": "A"})
+    assert theirs.status_code == unknown.status_code == 404
+    assert theirs.json() == unknown.json()
+    assert AttemptItem.objects.get(attempt=attempt, position=1).response == ""
+    # With the paper already kept by this process, the same.
+    assert _answer(worker, attempt.code, {"device": token, "position": 1, "response": "A"}).status_code == 200
+    assert _answer(stranger, attempt.code, {"device": token, "position": 1, "response": "B"}).status_code == 404
+    assert AttemptItem.objects.get(attempt=attempt, position=1).response == "A"
+
+
+def test_signed_out_is_told_to_sign_in(exam: Exam, personas: Personas) -> None:
+    worker = personas.client(personas.worker_user)
+    attempt, token = _started(worker, exam)
+    response = _answer(Client(), attempt.code, {"device": token, "position": 1, "response": "A"})
+    assert response.status_code == 401 and response.json()["code"] == "login"
+
+
+def test_a_kept_paper_still_sees_a_submit_and_a_takeover(personas: Personas, exam: Exam) -> None:
+    worker = personas.client(personas.worker_user)
+    attempt, token = _started(worker, exam)
+    assert _answer(worker, attempt.code, {"device": token, "position": 1, "response": "A"}).status_code == 200
+    phone = personas.client(personas.worker_user)
+    page = phone.get(reverse("exams:attempt", args=[attempt.code])).content.decode()
+    second = re.search(r'data-device="([0-9a-f]+)"', page).group(1)
+    refused = _answer(worker, attempt.code, {"device": token, "position": 2, "response": "A"})
+    assert refused.status_code == 409 and refused.json()["code"] == "taken_over"
+    assert _answer(phone, attempt.code, {"device": second, "position": 2, "response": "A"}).status_code == 200
+    attempt_submit(attempt=attempt)
+    graded = _answer(phone, attempt.code, {"device": second, "position": 3, "response": "A"})
+    assert graded.status_code == 409 and graded.json()["code"] == "graded"
+    assert AttemptItem.objects.get(attempt=attempt, position=3).response == ""
+
+
+def test_bad_positions_and_choices_are_refused_before_anything_is_written(personas: Personas, exam: Exam) -> None:
+    worker = personas.client(personas.worker_user)
+    attempt, token = _started(worker, exam)
+    for body, field in (({"position": 99, "response": "A"}, "position"), ({"position": "x", "response": "A"}, "position"),
+                        ({"position": 1, "response": "Z"}, "response"), ({"position": 1, "response": ["A", 7]}, "response"),
+                        ({"position": 1, "flagged": "maybe"}, "flagged")):
+        response = _answer(worker, attempt.code, {"device": token, **body})
+        assert response.status_code == 400, body
+        assert response.json()["field"] == field and response.json()["message"]
+    assert not AttemptItem.objects.filter(attempt=attempt).exclude(response="").exists()
+
+
+def test_the_service_refuses_codes_it_cannot_hold(personas: Personas, exam: Exam) -> None:
+    for code in ("", "x" * 17, "代码", "a\x00b", None):
+        with pytest.raises(AttemptMissing):
+            answer_save_own(user_id=personas.worker_user.pk, code=code, device_token="t", position=1, response="A")
+
+
+def test_the_kept_papers_stay_bounded(personas: Personas, exam: Exam, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(attempt_services, "PAPERS_KEPT", 1)
+    monkeypatch.setattr(attempt_services, "_PAPERS", {})
+    first = personas.client(personas.worker_user)
+    mine, token = _started(first, exam)
+    other = personas.client(personas.other_worker.user)
+    theirs, other_token = _started(other, exam)
+    assert _answer(first, mine.code, {"device": token, "position": 1, "response": "A"}).status_code == 200
+    assert _answer(other, theirs.code, {"device": other_token, "position": 1, "response": "A"}).status_code == 200
+    assert len(attempt_services._PAPERS) == 1
+    assert _answer(first, mine.code, {"device": token, "position": 2, "response": "A"}).json()["answered"] == 2
