@@ -10,11 +10,13 @@ with its reason, and the page shows the message.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.urls import path
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -177,6 +179,68 @@ def _beat(data: dict[str, Any]) -> Beat:
                 video_position=data.get("position"), video_duration=data.get("duration"))
 
 
+_SESSION_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_BEAT_FLAGS = (("active", True), ("visible", True), ("queued", False))
+
+
+def _plain_number(value: Any, low: float, high: float) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high
+
+
+def _plain_beat(item: Any) -> Beat | None:
+    """One beat that is plainly what StudyBeatSerializer accepts (JSON's own types, in range), as
+    that serializer would give it; None for anything else, which the serializer then reads and
+    names. A page sends such beats every few seconds: they skip DRF's per-request field copies."""
+    if not isinstance(item, dict):
+        return None
+    lesson, session, seq = item.get("lesson"), item.get("session"), item.get("seq")
+    if not (isinstance(lesson, int) and not isinstance(lesson, bool) and 1 <= lesson <= MAX_INT):
+        return None
+    if not (isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq <= MAX_INT):
+        return None
+    if not (isinstance(session, str) and _SESSION_KEY.match(session)):
+        return None
+    flags = {}
+    for name, default in _BEAT_FLAGS:
+        value = item.get(name, default)
+        if not isinstance(value, bool):
+            return None
+        flags[name] = value
+    video = {}
+    for name in ("position", "duration"):
+        value = item.get(name)
+        if value is not None and not _plain_number(value, 0, MAX_VIDEO_SECONDS):
+            return None
+        video[name] = None if value is None else float(value)
+    at = item.get("at")
+    if at is not None:
+        if not isinstance(at, str):
+            return None
+        try:
+            parsed = parse_datetime(at)
+        except ValueError:
+            return None
+        if parsed is None or timezone.is_naive(parsed):
+            return None
+        try:
+            at = parsed.astimezone(timezone.get_current_timezone())
+        except OverflowError:
+            return None
+    elif flags["queued"]:
+        return None
+    return Beat(lesson_id=lesson, session_key=session, seq=seq, client_at=at, active=flags["active"],
+                visible=flags["visible"], queued=flags["queued"], video_position=video["position"],
+                video_duration=video["duration"])
+
+
+def _plain_beats(data: dict[str, Any]) -> list[Beat] | None:
+    items = data.get("beats")
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_BEATS:
+        return None
+    beats = [_plain_beat(item) for item in items]
+    return None if any(beat is None for beat in beats) else beats  # type: ignore[return-value]
+
+
 def _result(result: BeatResult) -> dict[str, Any]:
     return {"credited": result.credited_seconds, "reason": result.reason, "message": str(result.message),
             "lesson_credited": result.lesson_credited_seconds, "lesson_required": result.lesson_required_seconds,
@@ -214,10 +278,12 @@ class StudyHeartbeats(APIView):
         data = request.data
         if not isinstance(data, dict):
             return _refusal([{"index": None, "field": "", "message": _("请求体应为 JSON 对象：{\"beats\": [...]}")}])
-        payload = StudyBeatBatchSerializer(data=data)
-        if not payload.is_valid():
-            return _refusal(_problems(payload.errors))
-        beats = [_beat(item) for item in payload.validated_data["beats"]]
+        beats = _plain_beats(data)
+        if beats is None:
+            payload = StudyBeatBatchSerializer(data=data)
+            if not payload.is_valid():
+                return _refusal(_problems(payload.errors))
+            beats = [_beat(item) for item in payload.validated_data["beats"]]
         user_agent = strip_control(request.META.get("HTTP_USER_AGENT", ""))[:USER_AGENT_LENGTH]
         try:
             # The whole batch or nothing: the service checks every lesson before recording a beat.

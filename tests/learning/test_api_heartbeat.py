@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -99,6 +101,23 @@ def test_a_worker_is_answered_for_each_beat(worker_client: Client, enrolment: En
     assert counted["course_total"] == 3 and counted["course_completed"] == 0
     assert counted["year_seconds"] == 30
     assert lesson_credited(enrolment, reading) == 30
+
+
+def test_a_beat_through_the_api_reads_session_user_and_worker_in_one_statement(
+        worker_client: Client, enrolment: Enrolment, reading: LessonPage) -> None:
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        send(worker_client, [wire(reading, 0, start)])
+    with time_machine.travel(start + timedelta(seconds=30), tick=False), \
+            CaptureQueriesContext(connection) as queries:
+        response = send(worker_client, [wire(reading, 1, start + timedelta(seconds=30))])
+    assert response.status_code == 200 and response.json()["results"][0]["credited"] == 30
+    # The test's own transaction turns the beat's into savepoints: those are not the beat's.
+    statements = [query["sql"] for query in queries.captured_queries if "SAVEPOINT" not in query["sql"]]
+    assert "orgs_worker" in statements[0] and "core_usersession" in statements[0], statements
+    assert not any(sql.startswith("SELECT") and "FROM \"orgs_worker\"" in sql for sql in statements[1:]), statements
+    # The session's statement, then the service's (lock and session, credited time, the writes).
+    assert len(statements) <= (4 if connection.vendor == "postgresql" else 12), statements
 
 
 def test_a_worker_not_enrolled_is_answered_with_the_reason(personas: Personas, reading: LessonPage) -> None:
@@ -298,3 +317,37 @@ def test_the_schema_documents_the_route(client: Client) -> None:
     for name in ("StudyBeat", "StudyBeatBatch", "StudyBeatResult", "StudyBeatAnswer", "StudyBeatRefusal"):
         assert name in components
     assert list(operation["requestBody"]["content"]) == ["application/json"]
+
+
+@pytest.mark.parametrize("item", [
+    {"lesson": 5, "session": "page-view-key-1", "seq": 0},
+    {"lesson": 5, "session": "page-view-key-1", "seq": 7, "at": "2026-12-02T10:00:00+08:00", "active": False,
+     "visible": True, "queued": True, "position": 12, "duration": 30.5, "extra": "ignored"},
+    {"lesson": 5, "session": "k" * 64, "seq": 2**31 - 1, "at": None, "position": None},
+    {"lesson": 5, "session": "page-view-key-1", "seq": 1, "at": "2026-12-02T02:00:00.123Z"},
+])
+def test_a_plain_beat_is_read_as_the_serializer_reads_it(item: dict[str, Any]) -> None:
+    from learning.api import StudyBeatBatchSerializer, _beat, _plain_beat
+
+    payload = StudyBeatBatchSerializer(data={"beats": [item]})
+    assert payload.is_valid(), payload.errors
+    assert _plain_beat(item) == _beat(payload.validated_data["beats"][0])
+
+
+@pytest.mark.parametrize("item", [
+    {"lesson": "5", "session": "page-view-key-1", "seq": 0},  # the serializer's to read (and accept)
+    {"lesson": 5.0, "session": "page-view-key-1", "seq": 0},
+    {"lesson": True, "session": "page-view-key-1", "seq": 0},
+    {"lesson": 5, "session": "short", "seq": 0},
+    {"lesson": 5, "session": "page-view-key-1", "seq": -1},
+    {"lesson": 5, "session": "page-view-key-1", "seq": 0, "active": "yes"},
+    {"lesson": 5, "session": "page-view-key-1", "seq": 0, "at": "2026-12-02T10:00:00"},
+    {"lesson": 5, "session": "page-view-key-1", "seq": 0, "at": "yesterday"},
+    {"lesson": 5, "session": "page-view-key-1", "seq": 0, "queued": True},
+    {"lesson": 5, "session": "page-view-key-1", "seq": 0, "position": 1e9},
+    ["not", "a", "beat"],
+])
+def test_anything_less_plain_goes_to_the_serializer(item: Any) -> None:
+    from learning.api import _plain_beat
+
+    assert _plain_beat(item) is None
