@@ -31,4 +31,9 @@ def test_survey_submit_smoke() -> None:
     assert level["ok"] > 0 and level["bad"] == 0 and level["errors"] == 0
     assert details["stored"]["responses"] >= level["ok"]
     assert details["bare_req_per_s"] > 0
-    assert row.ratio is None or row.ratio > 0
+    # Whether any level kept its p95 within the goal depends on the machine (a busy CI box may not);
+    # what must hold is that the row reports the level it found, or none, consistently.
+    within = [lv for lv in details["levels"] if lv["p95_ms"] < survey_submit.GOAL_MS]
+    assert details["sustained_per_s"] == (max(lv["per_s"] for lv in within) if within else 0.0)
+    assert row.ratio == details["sustained_per_s"] / details["bare_req_per_s"]
+    assert row.holds is (True if within else None)

@@ -227,6 +227,16 @@ def stored_entries(page: Any, attempt: Attempt) -> dict[str, Any]:
     return page.evaluate(f"JSON.parse(localStorage.getItem('exams:attempt:{attempt.code}') || '{{}}').pending || {{}}")
 
 
+def wait_stored(page: Any, attempt: Attempt, positions: list[str]) -> None:
+    """Waits until this tab sees exactly these positions kept unsent. Another tab's write reaches
+    this tab's copy of the store a moment later (Chromium keeps one per renderer), so a read right
+    after the other tab wrote may still show the old store."""
+    page.wait_for_function(
+        "([key, wanted]) => JSON.stringify(Object.keys(JSON.parse(localStorage.getItem(key) || '{}').pending || {})"
+        ".sort()) === JSON.stringify(wanted)",
+        arg=[f"exams:attempt:{attempt.code}", sorted(positions)], timeout=10_000)
+
+
 def test_the_first_device_is_told_when_another_takes_over(live_server: Any, personas: Personas,
                                                          phone_page: Any) -> None:
     make_bank(12)
@@ -289,7 +299,7 @@ def test_unsent_answers_of_another_tab_are_left_alone(live_server: Any, personas
     choose(other, 1, "B")
     for tab in (page, other):
         tab.wait_for_function("document.querySelector('[data-save-status]').textContent.indexOf('未保存') === 0")
-    assert sorted(stored_entries(page, attempt)) == ["1", "2"]
+    wait_stored(page, attempt, ["1", "2"])
     other.route("**/answer/", lambda route: route.abort())  # the holder's answer stays unsent a while longer
     page.context.set_offline(False)
     page.get_by_test_id("alert").wait_for(state="visible")
@@ -300,7 +310,8 @@ def test_unsent_answers_of_another_tab_are_left_alone(live_server: Any, personas
     other.evaluate("window.dispatchEvent(new Event('online'))")
     other.wait_for_function("document.querySelector('[data-save-status]').textContent === '已保存'", timeout=25_000)
     assert attempt.items.get(position=1).response == "B" and attempt.items.get(position=2).response == ""
-    assert stored_entries(page, attempt) == {}
+    assert stored_entries(other, attempt) == {}
+    wait_stored(page, attempt, [])
     other.close()
 
 
