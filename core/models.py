@@ -91,6 +91,11 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    # Wagtail's reference index records what links to pages, images and snippets, for the admin's
+    # usage counts. A job record's links (its owner, its exam) are nobody's usage, and indexing
+    # them would cost every job's every save a savepoint, a read and a write.
+    wagtail_reference_index_ignore = True
+
     class Meta:
         abstract = True
 

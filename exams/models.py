@@ -328,6 +328,10 @@ class Attempt(models.Model):
     worker starts, GRADED once submitted or past its deadline; grading happens in one transaction,
     so an attempt is open or graded, never half-graded."""
 
+    # Not in Wagtail's reference index (the admin's usage counts): an attempt is a record of a
+    # sitting, not a use of its exam, and an exam campaign saves thousands of them at once.
+    wagtail_reference_index_ignore = True
+
     class Status(models.TextChoices):
         READY = "ready", _("待开始")
         OPEN = "open", _("作答中")

@@ -18,7 +18,6 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.scope import request_scope
 from exams.models import (
     OPTION_LETTERS,
     Attempt,
@@ -42,13 +41,27 @@ IMAGE_FILTER = "max-720x720"
 
 
 def current_worker(request: HttpRequest | Any) -> Any:
-    """The signed-in person's worker record, or None for anyone who is not a worker."""
+    """The signed-in person's worker record, or None for anyone who is not a worker (the scope's
+    worker role is the same row). A signed-in request has it already, read with its session
+    (core.sessions); the employer is read when a caller needs more than its id."""
     from orgs.models import Worker
 
-    worker_id = request_scope(request).extra.get("worker_id")
-    if worker_id is None:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
         return None
-    return Worker.objects.select_related("employer").filter(pk=worker_id).first()
+    try:
+        return user.worker
+    except Worker.DoesNotExist:
+        return None
+
+
+def own_attempt(worker: Any, code: str) -> Attempt | None:
+    """The worker's own attempt of this code, read without the scope: the common case of the
+    attempt pages, where a surge of examinees opens its papers at once. None sends the caller to
+    the scope's path (an employer admin's reach, and the 404 for anyone else)."""
+    if worker is None or not is_code(code):
+        return None
+    return Attempt.objects.select_related("exam").filter(code=code, worker_id=worker.pk).first()
 
 
 def is_code(value: str) -> bool:

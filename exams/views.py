@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -67,6 +68,9 @@ def _attempt_owned(request: HttpRequest, code: str) -> tuple[Attempt, bool]:
 
 
 def _own_attempt(request: HttpRequest, code: str) -> Attempt:
+    own = selectors.own_attempt(selectors.current_worker(request), code)
+    if own is not None:
+        return own
     attempt, mine = _attempt_owned(request, code)
     if not mine:
         raise Http404
@@ -219,7 +223,33 @@ def wrong_book(request: HttpRequest) -> HttpResponse:
 
 
 def _page_texts() -> dict[str, str]:
-    """What the page's script says, translated here (the script has no catalogue of its own)."""
+    return _page_texts_in(get_language())
+
+
+@cache
+def _question_texts_in(language: str | None) -> dict[str, str]:
+    """The words of every question's screen, translated once per language and process: a paper
+    repeats them for each of its questions, and a campaign's start opens thousands of papers."""
+    return {
+        "flagged": _("已标记"), "speak": _("朗读"), "image": _("题图"),
+        "options_single": _("选项（单选）"), "options_multiple": _("选项（可多选）"),
+        "confirm": _("确认答案"), "correct": _("回答正确"), "wrong": _("回答错误"), "key": _("正确答案："),
+        "explanation": _("解析："), "prev": _("上一题"), "next": _("下一题"), "flag": _("标记"), "unflag": _("取消标记"),
+        "heading": _("第 %(number)s / %(total)s 题 · %(kind)s"), "name": _("第 %(number)s 题"),
+    }
+
+
+def _questions(paper: list[Any], texts: dict[str, str]) -> list[tuple[Any, str, str]]:
+    """Each question with its heading and its name for screen readers."""
+    total = len(paper)
+    return [(item, texts["heading"] % {"number": item.position, "total": total, "kind": item.kind_label},
+             texts["name"] % {"number": item.position}) for item in paper]
+
+
+@cache
+def _page_texts_in(language: str | None) -> dict[str, str]:
+    """What the page's script says, translated here (the script has no catalogue of its own),
+    once per language and process."""
     return {
         "saved": _("已保存"),
         "saving": _("正在保存…"),
@@ -299,8 +329,10 @@ def attempt_page(request: HttpRequest, code: str) -> HttpResponse:
         return redirect("exams:result", attempt.code)
     paper = selectors.attempt_paper(attempt)
     remaining = attempt_services.remaining_seconds(attempt)
+    texts = _question_texts_in(get_language())
     return render(request, "exams/attempt.html", {
-        "attempt": attempt, "token": token, "paper": paper, "title": selectors.attempt_title(attempt),
+        "attempt": attempt, "token": token, "paper": paper, "questions": _questions(paper, texts),
+        "q": texts, "title": selectors.attempt_title(attempt),
         "positions": ",".join(str(item.position) for item in paper),
         "remaining": remaining, "clock": _clock(remaining),
         "practice": attempt.mode == AttemptMode.PRACTICE, "texts": _page_texts(), "back_url": _back_url(attempt),

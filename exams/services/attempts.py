@@ -60,6 +60,7 @@ class Eligibility:
     attempts_used: int
     attempts_left: int | None  # None: no limit
     open_attempt: Attempt | None
+    override: ExamOverride | None = None  # as read for the count, so a start need not read it again
 
 
 def _now(now: datetime | None) -> datetime:
@@ -79,15 +80,18 @@ def override_of(worker: Any, exam: Exam) -> ExamOverride | None:
 
 def exam_eligibility(*, worker: Any, exam: Exam, now: datetime | None = None) -> Eligibility:
     now = _now(now)
-    counted = Attempt.objects.filter(exam=exam, worker=worker, mode=AttemptMode.EXAM).exclude(status=Attempt.Status.READY)
-    used = counted.count()
-    open_attempt = counted.filter(status=Attempt.Status.OPEN).first()
+    # A worker's attempts at one exam are a handful: one read gives the count and the open one
+    # (the newest, as the model orders them).
+    counted = list(Attempt.objects.filter(exam=exam, worker=worker, mode=AttemptMode.EXAM)
+                   .exclude(status=Attempt.Status.READY))
+    used = len(counted)
+    open_attempt = next((attempt for attempt in counted if attempt.status == Attempt.Status.OPEN), None)
     override = override_of(worker, exam)
     allowed_total = exam.attempts_allowed + (override.extra_attempts if override else 0) if exam.attempts_allowed else None
     left = None if allowed_total is None else max(0, allowed_total - used)
 
     def answer(ok: bool, reason: str = "") -> Eligibility:
-        return Eligibility(ok, reason, used, left, open_attempt)
+        return Eligibility(ok, reason, used, left, open_attempt, override)
 
     if not exam_visible_to(worker, exam):
         return answer(False, _("这场考试没有安排给您"))
@@ -104,10 +108,9 @@ def exam_eligibility(*, worker: Any, exam: Exam, now: datetime | None = None) ->
     return answer(True)
 
 
-def _deadline(exam: Exam | None, worker: Any, started: datetime, mode: str) -> datetime | None:
+def _deadline(exam: Exam | None, override: ExamOverride | None, started: datetime, mode: str) -> datetime | None:
     if exam is None or mode == AttemptMode.PRACTICE:
         return None
-    override = override_of(worker, exam)
     minutes = exam.time_limit_minutes + (override.extra_minutes if override else 0)
     deadline = started + timedelta(minutes=minutes)
     if mode == AttemptMode.EXAM:
@@ -129,10 +132,10 @@ def _claim_paper(exam: Exam, worker: Any) -> Attempt | None:
 
 
 def _lock_worker(worker: Any) -> None:
-    # One start at a time per worker: a double tap must not open two attempts.
-    from orgs.models import Worker
-
-    Worker.objects.select_for_update().filter(pk=worker.pk).values_list("pk", flat=True).first()
+    # One start at a time per worker: a double tap must not open two attempts. The worker's row
+    # only: Worker's default ordering joins the employer, and locking that row too would queue
+    # every start of an employer's campaign behind one another.
+    Worker.objects.select_for_update(of=("self",)).filter(pk=worker.pk).order_by().values_list("pk", flat=True).first()
 
 
 def attempt_start(*, worker: Any, exam: Exam, now: datetime | None = None) -> Attempt:
@@ -157,7 +160,7 @@ def attempt_start(*, worker: Any, exam: Exam, now: datetime | None = None) -> At
         attempt.status = Attempt.Status.OPEN
         attempt.number = eligibility.attempts_used + 1
         attempt.started_at = now
-        attempt.deadline = _deadline(exam, worker, now, AttemptMode.EXAM)
+        attempt.deadline = _deadline(exam, eligibility.override, now, AttemptMode.EXAM)
         attempt.save(update_fields=["worker", "employer", "status", "number", "started_at", "deadline"])
     _schedule_deadline(attempt)
     return attempt
@@ -175,7 +178,7 @@ def mock_start(*, worker: Any, exam: Exam, now: datetime | None = None) -> Attem
     attempt = paper_create(exam, worker=worker, mode=AttemptMode.MOCK)
     attempt.status = Attempt.Status.OPEN
     attempt.started_at = now
-    attempt.deadline = _deadline(exam, worker, now, AttemptMode.MOCK)
+    attempt.deadline = _deadline(exam, override_of(worker, exam), now, AttemptMode.MOCK)
     attempt.save(update_fields=["status", "started_at", "deadline"])
     _schedule_deadline(attempt)
     return attempt
