@@ -27,7 +27,9 @@ from django.utils import timezone
 
 from core import fixedsql
 
-_NOT_READ = object()
+# What user_read_with_session answers when this request's session did not read that user: the
+# caller reads the user itself.
+NOT_READ = object()
 _reading: ContextVar[SessionStore | None] = ContextVar("core_sessions_reading", default=None)
 _with_user: list[tuple[type[models.Model], models.OneToOneField]] = []
 
@@ -62,7 +64,7 @@ def _statement(vendor: str) -> tuple[str, tuple[fixedsql.Shape, ...]]:
 class SessionStore(DatabaseSessionStore):
     def __init__(self, session_key: str | None = None) -> None:
         super().__init__(session_key)
-        self._user: Any = _NOT_READ
+        self._user: Any = NOT_READ
 
     @classmethod
     def get_model_class(cls) -> Any:
@@ -80,7 +82,7 @@ class SessionStore(DatabaseSessionStore):
 
     def _get_session_from_db(self) -> Any:
         key = self.session_key
-        self._user = _NOT_READ
+        self._user = NOT_READ
         if key is None or "\x00" in key:
             self._session_key = None
             return None
@@ -102,10 +104,10 @@ class SessionStore(DatabaseSessionStore):
 
     def user_read_with(self, user_id: Any) -> Any:
         """The user this session's row named when it was read, if that is ``user_id``; else
-        ``_NOT_READ`` (the caller reads the user itself)."""
+        ``NOT_READ`` (the caller reads the user itself)."""
         user = self._user
-        if user is _NOT_READ or user is None or str(user.pk) != str(user_id):
-            return _NOT_READ
+        if user is NOT_READ or user is None or str(user.pk) != str(user_id):
+            return NOT_READ
         return user
 
 
@@ -121,7 +123,6 @@ def reading_user_of(session: Any) -> Iterator[None]:
 
 def user_read_with_session(user_id: Any) -> Any:
     session = _reading.get()
-    return _NOT_READ if session is None else session.user_read_with(user_id)
+    return NOT_READ if session is None else session.user_read_with(user_id)
 
 
-NOT_READ = _NOT_READ

@@ -31,7 +31,7 @@ from exams.models import (
     ReviewPolicy,
     WrongAnswer,
 )
-from exams.services.attempts import Eligibility, exam_eligibility, override_of
+from exams.services.attempts import Eligibility, exam_eligibility, is_code, override_of
 from exams.services.practice import wrong_book
 from exams.services.results import counted_attempt
 
@@ -62,11 +62,6 @@ def own_attempt(worker: Any, code: str) -> Attempt | None:
     if worker is None or not is_code(code):
         return None
     return Attempt.objects.select_related("exam").filter(code=code, worker_id=worker.pk).first()
-
-
-def is_code(value: str) -> bool:
-    # Public codes are short and printable; anything else (a NUL psycopg refuses) matches nothing.
-    return 0 < len(value) <= 16 and value.isascii() and value.isprintable()
 
 
 # -- the exams a worker sees ------------------------------------------------------------------

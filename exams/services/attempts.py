@@ -393,8 +393,13 @@ def _paper_statement(vendor: str) -> str:
             f"WHERE a.code = %s")
 
 
+def is_code(value: Any) -> bool:
+    """Public codes are short and printable; anything else (a NUL psycopg refuses) matches nothing."""
+    return isinstance(value, str) and 0 < len(value) <= 16 and value.isascii() and value.isprintable()
+
+
 def _paper_of(code: str) -> _Paper | None:
-    if not isinstance(code, str) or not 0 < len(code) <= 16 or not code.isascii() or not code.isprintable():
+    if not is_code(code):
         return None
     paper = _PAPERS.get(code)
     if paper is not None:
