@@ -7,6 +7,13 @@ from the database), then only executed. Rows come back as model instances (``Mod
 the other fields deferred), so the code around them is the same as with the ORM.
 
 Writes skip ``save()``: no signals, no ``auto_now``. Callers pass every value they mean to store.
+
+On PostgreSQL the statements run as server-side prepared statements (``cursor()``), so the
+database parses and plans each once per connection rather than on every request. Django keeps its
+own queries unprepared (it leaves psycopg's ``prepare_threshold`` off, as connection poolers in
+transaction mode lose prepared statements); these are few and fixed, so they can be prepared on
+purpose, and ``FIXEDSQL_PREPARED = False`` (``DATABASE_PREPARED_STATEMENTS=false``) turns it off
+behind such a pooler.
 """
 
 from __future__ import annotations
@@ -16,9 +23,57 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models
+from django.db.backends.utils import CursorWrapper
 
-__all__ = ["Shape", "Writes", "insert", "locking", "read", "select", "select_list", "update"]
+__all__ = ["Shape", "Writes", "cursor", "insert", "locking", "read", "select", "select_list", "update"]
+
+
+@cache
+def _preparing_cursor() -> tuple[type[Any], type[Any]]:
+    from django.db.backends.postgresql.base import CursorDebugWrapper, ServerBindingCursor  # type: ignore[attr-defined]
+
+    class PreparingCursor(ServerBindingCursor):
+        """Parameters bound by the server, and every statement prepared on its first run (psycopg
+        keeps the connection's prepared statements and names them)."""
+
+        def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None,
+                    binary: bool | None = None) -> Any:
+            return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
+
+    class LoggedPreparing(CursorDebugWrapper):
+        """The query log (DEBUG, tests) with the statement as written: Django reads the sent text
+        back from the driver, which keeps none for a prepared statement."""
+
+        def execute(self, sql: Any, params: Any = None) -> Any:
+            with self.debug_sql(sql, params):
+                return CursorWrapper.execute(self, sql, params)
+
+    return PreparingCursor, LoggedPreparing
+
+
+_ONLY_WHEN_ASKED = 2**31 - 1
+
+
+def cursor() -> CursorWrapper:
+    """A cursor for this module's fixed statements: Django's own (its execute wrappers, its query
+    log, its error translation), prepared on PostgreSQL unless ``FIXEDSQL_PREPARED`` is off."""
+    if connection.vendor != "postgresql" or not getattr(settings, "FIXEDSQL_PREPARED", True):
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    pg = connection.connection
+    if pg.prepare_threshold is None:
+        # Django leaves psycopg's preparing off (None), which refuses even prepare=True; a
+        # threshold no count reaches prepares exactly what asks for it (Django's cursors bind on
+        # the client and never do).
+        pg.prepare_threshold = _ONLY_WHEN_ASKED
+    preparing, logged = _preparing_cursor()
+    with connection.wrap_database_errors:
+        raw = preparing(pg)
+    connection.validate_thread_sharing()
+    return logged(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
 
 
 def _quote(name: str) -> str:
@@ -99,9 +154,9 @@ def read(sql: str, params: Sequence[Any], shapes: Sequence[Shape]) -> list[tuple
     """Run ``sql`` (its select list from ``select_list(*shapes)``) and build one instance per shape
     and row; a shape whose primary key is NULL (the far side of an outer join) gives None."""
     readers = _readers(tuple(shapes), connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    with cursor() as db:
+        db.execute(sql, params)
+        rows = db.fetchall()
     out = []
     for row in rows:
         position = 0
@@ -153,9 +208,9 @@ def _prepared(model: type[models.Model], values: Mapping[str, Any]) -> list[Any]
 def insert(model: type[models.Model], values: Mapping[str, Any]) -> Any:
     """Insert one row of ``values`` (field name → value) and return its primary key."""
     sql = _insert_sql(model, tuple(values), connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, _prepared(model, values))
-        return cursor.fetchone()[0]
+    with cursor() as db:
+        db.execute(sql, _prepared(model, values))
+        return db.fetchone()[0]
 
 
 @cache
@@ -177,9 +232,9 @@ def update(model: type[models.Model], pk: Any, *, set: Mapping[str, Any] | None 
     sql = _update_sql(model, tuple(set), tuple(add), connection.vendor)
     if where:
         sql = f"{sql} AND ({where})"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*_prepared(model, set), *add.values(), pk, *where_params])
-        return int(cursor.rowcount)
+    with cursor() as db:
+        db.execute(sql, [*_prepared(model, set), *add.values(), pk, *where_params])
+        return int(db.rowcount)
 
 
 class Writes:
@@ -207,15 +262,15 @@ class Writes:
 
     def run(self, last: str = "", params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Send the writes, then ``last`` (a fixed statement); its rows, or [] without one."""
-        with connection.cursor() as cursor:
+        with cursor() as db:
             if connection.vendor == "postgresql" and self._parts:
                 clauses = ", ".join(f"w{index} AS ({sql})" for index, (sql, _params) in enumerate(self._parts))
                 values = [value for _sql, part in self._parts for value in part]
-                cursor.execute(f"WITH {clauses} {last or 'SELECT 1'}", [*values, *params])
-                return list(cursor.fetchall()) if last else []
+                db.execute(f"WITH {clauses} {last or 'SELECT 1'}", [*values, *params])
+                return list(db.fetchall()) if last else []
             for sql, part in self._parts:
-                cursor.execute(sql, part)
+                db.execute(sql, part)
             if not last:
                 return []
-            cursor.execute(last, params)
-            return list(cursor.fetchall())
+            db.execute(last, params)
+            return list(db.fetchall())

@@ -132,6 +132,9 @@ def database_tuned(database: dict) -> dict:
 
 
 DATABASES["default"] = database_tuned(DATABASES["default"])
+# The hot paths' fixed statements (core.fixedsql) as server-side prepared statements on
+# PostgreSQL; off behind a pooler in transaction mode that does not keep them (docs/deployment.md).
+FIXEDSQL_PREPARED = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "orgs.User"

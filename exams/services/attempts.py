@@ -404,7 +404,7 @@ def _paper_of(code: str) -> _Paper | None:
     paper = _PAPERS.get(code)
     if paper is not None:
         return paper
-    with connection.cursor() as cursor:
+    with fixedsql.cursor() as cursor:
         cursor.execute(_paper_statement(connection.vendor), [code])
         rows = cursor.fetchall()
     if not rows:
@@ -466,7 +466,7 @@ def _answer_write(attempt_id: int, user_id: int, item_id: int, device_token: str
               for name, value in changes.items()]
     sql = _answer_statement(connection.vendor, names)
     cutoff_value = connection.ops.adapt_datetimefield_value(cutoff)
-    with connection.cursor() as cursor:
+    with fixedsql.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(sql, [attempt_id, user_id, Attempt.Status.OPEN, device_token, cutoff_value, *values,
                                  item_id, attempt_id, item_id])
@@ -520,7 +520,7 @@ def _answered_statement(vendor: str) -> str:
 
 
 def _answered_count(attempt_id: int) -> int:
-    with connection.cursor() as cursor:
+    with fixedsql.cursor() as cursor:
         cursor.execute(_answered_statement(connection.vendor), [attempt_id])
         return int(cursor.fetchone()[0])
 

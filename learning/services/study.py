@@ -641,7 +641,7 @@ def _year_statement(vendor: str) -> str:
 
 
 def _year_seconds(worker: Any, course_id: int, now: datetime) -> int:
-    with connection.cursor() as cursor:
+    with fixedsql.cursor() as cursor:
         cursor.execute(_year_statement(connection.vendor), [worker.pk, course_id, ledger_year(now)])
         row = cursor.fetchone()
     return int(row[0]) if row else 0

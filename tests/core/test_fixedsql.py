@@ -108,3 +108,38 @@ def test_writes_go_together_and_the_last_statement_gives_its_rows(personas: Pers
     assert HazardFactor.objects.get(pk=heat.pk).position == heat.position + 2
     assert Session.objects.filter(pk="fixedsql-writes-key").exists()
     assert fixedsql.Writes().run() == []
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_the_fixed_statements_are_prepared_once_per_connection(personas: Personas, settings: Any) -> None:
+    settings.FIXEDSQL_PREPARED = True
+    first = _worker_and_employer(personas.worker.user_id)
+    assert any("e.name = $1 WHERE w.user_id = $2" in sql for sql in _prepared_statements())
+    # Run again, it is the same prepared statement and the same rows; the query log (tests,
+    # DEBUG) still names the statement as written.
+    from django.test.utils import CaptureQueriesContext
+
+    before = len(_prepared_statements())
+    with CaptureQueriesContext(connection) as queries:
+        again = _worker_and_employer(personas.worker.user_id)
+    assert [row[0].pk for row in again] == [row[0].pk for row in first]
+    assert len(_prepared_statements()) == before
+    assert any("orgs_worker" in query["sql"] for query in queries.captured_queries)
+    # Django's own queries stay unprepared (a pooler in transaction mode would lose them).
+    list(Worker.objects.filter(pk=personas.worker.pk))
+    assert len(_prepared_statements()) == before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_preparing_can_be_turned_off_for_a_pooler(personas: Personas, settings: Any) -> None:
+    settings.FIXEDSQL_PREPARED = False
+    before = _prepared_statements()
+    [(worker, _employer)] = _worker_and_employer(personas.worker.user_id)
+    assert worker.pk == personas.worker.pk
+    assert _prepared_statements() == before
