@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import connection, models
 from django.db.backends.utils import CursorWrapper
 
-__all__ = ["Shape", "Writes", "cursor", "insert", "locking", "read", "select", "select_list", "update"]
+__all__ = ["Shape", "Writes", "cursor", "insert", "locking", "read", "select", "select_list", "update", "value_from_db"]
 
 
 @cache
@@ -148,6 +148,22 @@ def _readers(shapes: tuple[Shape, ...], vendor: str) -> list[tuple[type[models.M
             converters.append([(converter, column) for converter in chain])
         readers.append((shape.model, [field.attname for field in fields], converters))
     return readers
+
+
+@cache
+def _converters(model: type[models.Model], name: str, vendor: str) -> tuple[list[Any], Any]:
+    field = _field(model, name)
+    column = field.get_col(model._meta.db_table)
+    return connection.ops.get_db_converters(column) + field.get_db_converters(connection), column  # type: ignore[attr-defined]
+
+
+def value_from_db(model: type[models.Model], name: str, value: Any) -> Any:
+    """A value of ``model``'s field ``name`` as a statement of the caller's returned it, converted
+    as the ORM would (an aware datetime on SQLite, say)."""
+    chain, column = _converters(model, name, connection.vendor)
+    for converter in chain:
+        value = converter(value, column, connection)
+    return value
 
 
 def read(sql: str, params: Sequence[Any], shapes: Sequence[Shape]) -> list[tuple[Any, ...]]:

@@ -480,12 +480,7 @@ def _answer_write(attempt_id: int, user_id: int, item_id: int, device_token: str
             row = cursor.fetchone()
     if row is None:
         return None
-    deadline = row[0]
-    if deadline is not None:
-        field = Attempt._meta.get_field("deadline")
-        for converter in connection.ops.get_db_converters(field.get_col(Attempt._meta.db_table)):
-            deadline = converter(deadline, field, connection)
-    return (deadline, *row[1:])
+    return (fixedsql.value_from_db(Attempt, "deadline", row[0]), *row[1:])
 
 
 # An answer is saved as it is chosen, by every examinee at once when a campaign starts: the
