@@ -34,6 +34,7 @@ from exams.models import (
 from exams.services.attempts import Eligibility, exam_eligibility, is_code, override_of
 from exams.services.practice import wrong_book
 from exams.services.results import counted_attempt
+from orgs.selectors import signed_in_worker
 
 logger = logging.getLogger(__name__)
 
@@ -41,18 +42,8 @@ IMAGE_FILTER = "max-720x720"
 
 
 def current_worker(request: HttpRequest | Any) -> Any:
-    """The signed-in person's worker record, or None for anyone who is not a worker (the scope's
-    worker role is the same row). A signed-in request has it already, read with its session
-    (core.sessions); the employer is read when a caller needs more than its id."""
-    from orgs.models import Worker
-
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return None
-    try:
-        return user.worker
-    except Worker.DoesNotExist:
-        return None
+    """The signed-in person's worker record, or None (the scope's worker role is the same row)."""
+    return signed_in_worker(request)
 
 
 def own_attempt(worker: Any, code: str) -> Attempt | None:

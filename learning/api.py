@@ -30,8 +30,8 @@ from rest_framework.views import APIView
 
 from core.api import error_response
 from core.text import strip_control
-from learning.selectors import study_worker
 from learning.services.study import Beat, BeatResult, StudyRefused, device_token_for, heartbeats_record
+from orgs.selectors import signed_in_worker
 
 MAX_BEATS = 100
 # Model bounds: seq and lesson ids are 32-bit columns; a video longer than a day is not a lesson.
@@ -272,7 +272,8 @@ class StudyHeartbeats(APIView):
         responses={200: StudyBeatAnswerSerializer, 400: REFUSED, 403: NOT_A_WORKER, 404: NO_LESSON, 415: NOT_JSON},
     )
     def post(self, request: Request) -> Response:
-        worker = study_worker(request)
+        # The worker row alone, read with the session: a beat comes every few seconds from every learner.
+        worker = signed_in_worker(request)
         if worker is None:
             raise PermissionDenied(_("登录的账号不是劳动者：只有劳动者计学习时间"))
         data = request.data

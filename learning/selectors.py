@@ -16,7 +16,7 @@ from learning.services.study import LEDGER_TIME_ZONE
 
 __all__ = [
     "CourseCard", "CourseOutline", "LessonLine", "course_outline", "current_worker", "lesson_has_video",
-    "live_lessons", "study_worker", "worker_courses", "worker_year_hours",
+    "live_lessons", "worker_courses", "worker_year_hours",
 ]
 
 
@@ -30,20 +30,6 @@ def current_worker(request: HttpRequest | Any) -> Any:
     if user is None or not user.is_authenticated:
         return None
     return Worker.objects.select_related("employer").filter(user_id=user.pk).first()
-
-
-def study_worker(request: HttpRequest | Any) -> Any:
-    """``current_worker`` for the heartbeat, which needs the worker row alone: the one read with
-    the session (core.sessions), as a beat comes every few seconds from every learner."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return None
-    from orgs.models import Worker
-
-    try:
-        return user.worker
-    except Worker.DoesNotExist:
-        return None
 
 
 def live_lessons(course: CoursePage) -> list[LessonPage]:

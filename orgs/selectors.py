@@ -31,6 +31,19 @@ from orgs.models import (
 ROSTER_STATUSES = ("active", "inactive", "all")
 
 
+def signed_in_worker(request: HttpRequest | Any) -> Worker | None:
+    """The signed-in person's worker record, or None for anyone who is not a worker. A signed-in
+    request has it already, read with its session (core.sessions), so it costs no query; its
+    employer is read only when a caller needs more than the id."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    try:
+        return user.worker
+    except Worker.DoesNotExist:
+        return None
+
+
 def roster_workers(*, employer: Employer, search: str = "", department: str = "", status: str = "active",
                    sees_raw: bool = False) -> QuerySet[Worker]:
     """An employer's workers as the roster page and API list them. Phones and ID numbers can be
