@@ -16,7 +16,9 @@ from core.scope import scope_for
 
 def _user(request: HttpRequest) -> Any:
     with sessions.reading_user_of(request.session):
-        return auth_middleware.get_user(request)
+        user = auth_middleware.get_user(request)
+    sessions.accepted(request, user)
+    return user
 
 
 class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):

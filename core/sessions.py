@@ -10,19 +10,30 @@ it can never serve another request. django.contrib.auth still checks it: the bac
 An app whose model is one-to-one with the user and wanted on most signed-in requests (orgs' worker
 record) registers it with ``read_with_user``: it joins the same statement and lands in the user's
 relation cache, so ``request.user.worker`` costs no query.
+
+A request on the hottest path (an exam's answer save) may skip even that read: ``signed_in`` gives
+the session Django's authentication accepted earlier in this process, and ``SignedIn.condition``
+is the SQL the caller's own statement adds so that it writes only if that acceptance still holds
+now: the row is there (no sign-out), unexpired, for the same user, who is still active and whose
+password is the one it was accepted with (Django's session hash is derived from nothing else). A
+statement that finds no row then takes Django's path, which gives the refusal.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.db import connection, models
+from django.http import HttpRequest
 from django.utils import timezone
 
 from core import fixedsql
@@ -102,6 +113,10 @@ class SessionStore(DatabaseSessionStore):
         self._user = user
         return session
 
+    def delete(self, session_key: str | None = None) -> None:
+        forget(session_key or self.session_key)
+        super().delete(session_key)
+
     def user_read_with(self, user_id: Any) -> Any:
         """The user this session's row named when it was read, if that is ``user_id``; else
         ``NOT_READ`` (the caller reads the user itself)."""
@@ -126,3 +141,76 @@ def user_read_with_session(user_id: Any) -> Any:
     return NOT_READ if session is None else session.user_read_with(user_id)
 
 
+
+
+# Sessions Django's authentication accepted in this process, by key: the user's id and the
+# password (hash) it was accepted with. Bounded, least recently used first out.
+_accepted: OrderedDict[str, tuple[Any, str]] = OrderedDict()
+ACCEPTED_KEPT = 20_000
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A session accepted earlier in this process, for a statement that must find it still valid
+    (``condition_sql``, with ``condition_params``)."""
+
+    session_key: str
+    user_id: Any
+    password: str
+
+    def condition_params(self, now: datetime) -> list[Any]:
+        """The parameters of ``condition_sql``, in its order."""
+        params: list[Any] = [self.session_key, connection.ops.adapt_datetimefield_value(now), self.user_id]
+        if _has_is_active():
+            params.append(True)
+        params.append(self.password)
+        return params
+
+
+@functools.cache
+def _has_is_active() -> bool:
+    return any(field.name == "is_active" for field in get_user_model()._meta.concrete_fields)
+
+
+@functools.lru_cache(maxsize=64)
+def condition_sql(vendor: str, user_id_sql: str) -> str:
+    """SQL true only while a ``SignedIn`` session is as it was accepted, for the user whose id is
+    ``user_id_sql`` (an expression of the caller's statement)."""
+    from core.models import UserSession
+
+    user_model = get_user_model()
+    q = connection.ops.quote_name
+    pk = q(user_model._meta.pk.column)
+    # ModelBackend.user_can_authenticate is is_active; the session hash, a keyed hash of the password.
+    active = f" AND su.{q(user_model._meta.get_field('is_active').column)} = %s" if _has_is_active() else ""
+    return (f"EXISTS (SELECT 1 FROM {q(UserSession._meta.db_table)} ss "  # noqa: S608
+            f"INNER JOIN {q(user_model._meta.db_table)} su ON su.{pk} = ss.user_id "
+            f"WHERE ss.session_key = %s AND ss.expire_date > %s AND ss.user_id = %s AND ss.user_id = {user_id_sql}"
+            f"{active} AND su.{q(user_model._meta.get_field('password').column)} = %s)")
+
+
+def accepted(request: HttpRequest, user: Any) -> None:
+    """Django's authentication accepted ``user`` for this request's session."""
+    key = getattr(request.session, "session_key", None)
+    password = getattr(user, "password", None)
+    if not key or not getattr(user, "is_authenticated", False) or not isinstance(password, str):
+        return
+    _accepted[key] = (user.pk, password)
+    _accepted.move_to_end(key)
+    while len(_accepted) > ACCEPTED_KEPT:
+        _accepted.popitem(last=False)
+
+
+def forget(session_key: str | None) -> None:
+    if session_key:
+        _accepted.pop(session_key, None)
+
+
+def signed_in(request: HttpRequest) -> SignedIn | None:
+    """The session this request's cookie names, if Django's authentication accepted it earlier in
+    this process; no query. What it says must be re-checked by ``condition_sql``."""
+    key = getattr(request.session, "session_key", None)
+    known = _accepted.get(key) if isinstance(key, str) else None
+    if known is None:
+        return None
+    return SignedIn(str(key), known[0], known[1])

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core import sessions
 from core.errors import ServiceError
 from core.pagination import ParamPageLinks, page_of
 from core.scope import request_scope
@@ -355,9 +356,28 @@ def _payload(request: HttpRequest) -> dict[str, Any]:
     return fields
 
 
+def attempt_answer(request: HttpRequest, code: str) -> JsonResponse:
+    """Each choice as it is made, by every examinee at once in a campaign: a session this process
+    already accepted is not read again, the answer's own statement re-checks it
+    (``answer_save_signed_in``). Anything else takes Django's path, which says why."""
+    signed_in = sessions.signed_in(request) if request.method == "POST" else None
+    if signed_in is not None:
+        try:
+            data: dict[str, Any] | None = _payload(request)
+        except ValueError:
+            data = None
+        if data is not None:
+            saved = attempt_services.answer_save_signed_in(
+                signed_in=signed_in, code=code, device_token=data.get("device"), position=data.get("position"),
+                response=data.get("response"), flagged=data.get("flagged"))
+            if saved is not None:
+                return _saved_answer(saved, code)
+    return _attempt_answer_checked(request, code)
+
+
 @_json_endpoint
 @require_POST
-def attempt_answer(request: HttpRequest, code: str) -> JsonResponse:
+def _attempt_answer_checked(request: HttpRequest, code: str) -> JsonResponse:
     try:
         data = _payload(request)
     except ValueError:
@@ -373,6 +393,10 @@ def attempt_answer(request: HttpRequest, code: str) -> JsonResponse:
         raise Http404 from missing
     except AttemptError as error:
         return _json_error(error.code, str(error), 409 if error.code in CONFLICTS else 400, error.field)
+    return _saved_answer(saved, code)
+
+
+def _saved_answer(saved: attempt_services.Saved, code: str) -> JsonResponse:
     body: dict[str, Any] = {"ok": True, "position": saved.position, "response": saved.response,
                             "flagged": saved.flagged, "answered": saved.answered,
                             "remaining_seconds": saved.remaining_seconds}

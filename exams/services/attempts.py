@@ -24,7 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import fixedsql
+from core import fixedsql, sessions
 from core.errors import ServiceError
 from exams.models import (
     OPTION_LETTERS,
@@ -354,20 +354,54 @@ def answer_save_own(*, user_id: int | None, code: str, device_token: str, positi
     item = paper.items.get(number)
     if item is None:
         raise AttemptError(_("这份试卷没有第 %(position)s 题") % {"position": number}, field="position")
+    changes = _answer_changes(item, response, flagged, now)
+    if not changes:
+        return _answer_save_checked(paper, device_token, position, response, flagged, now)
+    row = _answer_write(paper.attempt_id, user_id, item.item_id, device_token, now, changes)
+    if row is None:
+        # Taken over, submitted, past the deadline or drawn anew: the full checks say which.
+        _PAPERS.pop(code, None)
+        return _answer_save_checked(paper, device_token, position, response, flagged, now)
+    return _saved(number, row, now)
+
+
+def answer_save_signed_in(*, signed_in: sessions.SignedIn, code: str, device_token: Any, position: Any,
+                          response: Any = None, flagged: Any = None, now: datetime | None = None) -> Saved | None:
+    """``answer_save_own`` for the session ``core.sessions.signed_in`` vouches for, without reading
+    that session: the one statement that writes the answer also re-checks the session
+    (``core.sessions.condition_sql``). Only the usual case is answered here, an exam's answer on
+    the device that holds the open attempt; ``None`` for anything else, a session no longer as it
+    was accepted included, and the caller takes the full path (``answer_save_own`` for
+    ``request.user``), which gives the answer or the refusal."""
+    now = _now(now)
+    paper = _paper_of(code)
+    if (paper is None or str(paper.user_id) != str(signed_in.user_id) or paper.mode != AttemptMode.EXAM
+            or not device_token or not isinstance(device_token, str)):
+        return None
+    try:
+        number = _position(position)
+        item = paper.items.get(number)
+        changes = _answer_changes(item, response, flagged, now) if item is not None else {}
+    except AttemptError:
+        return None
+    if item is None or not changes:
+        return None
+    row = _answer_write(paper.attempt_id, paper.user_id, item.item_id, device_token, now, changes,
+                        signed_in=signed_in)
+    return None if row is None else _saved(number, row, now)
+
+
+def _answer_changes(item: _PaperItem, response: Any, flagged: Any, now: datetime) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     if response is not None:
         value = response_normalise(_Version(item), response)
         changes.update(response=value, answered_at=now if value else None)
     if flagged is not None:
         changes["flagged"] = _flag(flagged)
-    if not changes:
-        return _answer_save_checked(paper, device_token, position, response, flagged, now)
-    cutoff = now - timedelta(seconds=settings.EXAM_GRACE_SECONDS)
-    row = _answer_write(paper.attempt_id, user_id, item.item_id, device_token, cutoff, changes)
-    if row is None:
-        # Taken over, submitted, past the deadline or drawn anew: the full checks say which.
-        _PAPERS.pop(code, None)
-        return _answer_save_checked(paper, device_token, position, response, flagged, now)
+    return changes
+
+
+def _saved(number: int, row: tuple[Any, ...], now: datetime) -> Saved:
     deadline, saved_response, saved_flag, answered = row
     remaining = None if deadline is None else max(0, int((deadline - now).total_seconds()))
     return Saved(number, saved_response, bool(saved_flag), int(answered), remaining, None)
@@ -430,16 +464,18 @@ def _column(model: type[Any], name: str) -> str:
 
 
 @functools.cache
-def _answer_statement(vendor: str, names: tuple[str, ...]) -> str:
+def _answer_statement(vendor: str, names: tuple[str, ...], signed_in: bool) -> str:
     q = connection.ops.quote_name
     items, attempts, workers = q(AttemptItem._meta.db_table), q(Attempt._meta.db_table), q(Worker._meta.db_table)
     sets = ", ".join(f"{q(_column(AttemptItem, name))} = %s" for name in names)
+    # The session re-checked in the same statement, when it was not read (answer_save_signed_in).
+    session = f" AND {sessions.condition_sql(vendor, 'w.user_id')}" if signed_in else ""
     if vendor == "postgresql":
         # The attempt's state is checked and the answer written in one statement; the count is
         # of the other answered items (the statement's snapshot does not see its own write).
         return (f"WITH a AS (SELECT t.id, t.deadline FROM {attempts} t INNER JOIN {workers} w ON w.id = t.worker_id "  # noqa: S608
                 f"WHERE t.id = %s AND w.user_id = %s AND t.status = %s "
-                f"AND t.device_token = %s AND (t.deadline IS NULL OR t.deadline >= %s)), "
+                f"AND t.device_token = %s AND (t.deadline IS NULL OR t.deadline >= %s){session}), "
                 f"u AS (UPDATE {items} SET {sets} WHERE id = %s AND attempt_id IN (SELECT id FROM a) "
                 f"RETURNING response, flagged) "
                 f"SELECT (SELECT deadline FROM a), u.response, u.flagged, "
@@ -447,7 +483,7 @@ def _answer_statement(vendor: str, names: tuple[str, ...]) -> str:
                 f"+ CASE WHEN u.response <> '' THEN 1 ELSE 0 END FROM u")
     return (f"UPDATE {items} SET {sets} WHERE id = %s AND attempt_id IN (SELECT t.id FROM {attempts} t "  # noqa: S608
             f"INNER JOIN {workers} w ON w.id = t.worker_id WHERE t.id = %s AND w.user_id = %s AND t.status = %s "
-            f"AND t.device_token = %s AND (t.deadline IS NULL OR t.deadline >= %s))")
+            f"AND t.device_token = %s AND (t.deadline IS NULL OR t.deadline >= %s){session})")
 
 
 @functools.cache
@@ -459,21 +495,22 @@ def _answer_read_back(vendor: str) -> str:
             f"FROM {items} i INNER JOIN {attempts} a ON a.id = i.attempt_id WHERE i.id = %s")
 
 
-def _answer_write(attempt_id: int, user_id: int, item_id: int, device_token: str, cutoff: datetime,
-                  changes: dict[str, Any]) -> tuple[Any, ...] | None:
+def _answer_write(attempt_id: int, user_id: int, item_id: int, device_token: str, now: datetime,
+                  changes: dict[str, Any], signed_in: sessions.SignedIn | None = None) -> tuple[Any, ...] | None:
     names = tuple(changes)
     values = [AttemptItem._meta.get_field(name).get_db_prep_save(value, connection)  # type: ignore[union-attr]
               for name, value in changes.items()]
-    sql = _answer_statement(connection.vendor, names)
-    cutoff_value = connection.ops.adapt_datetimefield_value(cutoff)
+    sql = _answer_statement(connection.vendor, names, signed_in is not None)
+    cutoff = connection.ops.adapt_datetimefield_value(now - timedelta(seconds=settings.EXAM_GRACE_SECONDS))
+    session = [] if signed_in is None else signed_in.condition_params(now)
     with fixedsql.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(sql, [attempt_id, user_id, Attempt.Status.OPEN, device_token, cutoff_value, *values,
+            cursor.execute(sql, [attempt_id, user_id, Attempt.Status.OPEN, device_token, cutoff, *session, *values,
                                  item_id, attempt_id, item_id])
             row = cursor.fetchone()
         else:
             cursor.execute(sql, [*values, item_id, attempt_id, user_id, Attempt.Status.OPEN, device_token,
-                                 cutoff_value])
+                                 cutoff, *session])
             if not cursor.rowcount:
                 return None
             cursor.execute(_answer_read_back(connection.vendor), [item_id])

@@ -1,7 +1,9 @@
-"""The answer save as the exam page sends it (exams.services.attempts.answer_save_own): one
-statement for the answer beside the session's, the paper kept per process, and every refusal the
+"""The answer save as the exam page sends it (exams.services.attempts.answer_save_own, and
+answer_save_signed_in for a session this process already accepted): one statement for the answer
+beside the session's, then one statement in all, the paper kept per process, and every refusal the
 full checks give — for the worker, another worker, the employer admin, an outsider and an unknown
-code alike."""
+code alike, and for a session signed out, expired, of a deactivated user or of a changed password
+since it was accepted."""
 
 from __future__ import annotations
 
@@ -14,7 +16,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from core import sessions
+from core.models import UserSession
 from exams.models import Attempt, AttemptItem, Exam
 from exams.services import attempts as attempt_services
 from exams.services.attempts import AttemptMissing, answer_save_own, attempt_submit
@@ -44,10 +49,17 @@ def _answer(client: Client, code: str, body: dict[str, Any]) -> Any:
     return client.post(reverse("exams:answer", args=[code]), data=json.dumps(body), content_type="application/json")
 
 
-def test_an_answer_costs_the_session_and_one_statement(personas: Personas, exam: Exam) -> None:
+def test_an_answer_costs_one_statement_once_the_session_was_accepted(personas: Personas, exam: Exam) -> None:
     worker = personas.client(personas.worker_user)
     attempt, token = _started(worker, exam)
-    assert _answer(worker, attempt.code, {"device": token, "position": 1, "response": "A"}).status_code == 200
+    sessions.forget(worker.session.session_key)
+    with CaptureQueriesContext(connection) as queries:
+        first = _answer(worker, attempt.code, {"device": token, "position": 1, "response": "A"})
+    assert first.status_code == 200 and first.json()["answered"] == 1
+    # Not yet accepted in this process: the session is read (with the user), the paper the first
+    # time, then the answer.
+    expected = 2 if connection.vendor == "postgresql" else 3  # SQLite reads the count back on its own
+    assert len(queries.captured_queries) == expected + 1, [query["sql"] for query in queries.captured_queries]
     with CaptureQueriesContext(connection) as queries:
         response = _answer(worker, attempt.code, {"device": token, "position": 2, "response": "B", "flagged": True})
     assert response.status_code == 200
@@ -55,8 +67,9 @@ def test_an_answer_costs_the_session_and_one_statement(personas: Personas, exam:
     assert (body["ok"], body["position"], body["response"], body["flagged"], body["answered"]) == (True, 2, "B", True, 2)
     assert 0 < body["remaining_seconds"] <= 30 * 60
     statements = [query["sql"] for query in queries.captured_queries]
-    expected = 2 if connection.vendor == "postgresql" else 3  # SQLite reads the count back on its own
-    assert len(statements) == expected, statements
+    # Accepted: the answer's statement re-checks the session itself.
+    assert len(statements) == expected - 1, statements
+    assert UserSession._meta.db_table in statements[0]
     item = AttemptItem.objects.get(attempt=attempt, position=2)
     assert (item.response, item.flagged, item.answered_at is not None) == ("B", True, True)
     # Clearing counts down; a flag alone keeps the answer.
@@ -134,3 +147,69 @@ def test_the_kept_papers_stay_bounded(personas: Personas, exam: Exam, monkeypatc
     assert _answer(other, theirs.code, {"device": other_token, "position": 1, "response": "A"}).status_code == 200
     assert len(attempt_services._PAPERS) == 1
     assert _answer(first, mine.code, {"device": token, "position": 2, "response": "A"}).json()["answered"] == 2
+
+
+def _accepted(personas: Personas, exam: Exam) -> tuple[Client, Attempt, str]:
+    worker = personas.client(personas.worker_user)
+    attempt, token = _started(worker, exam)
+    assert _answer(worker, attempt.code, {"device": token, "position": 1, "response": "A"}).status_code == 200
+    assert sessions.signed_in(_request_of(worker)) is not None
+    return worker, attempt, token
+
+
+def _request_of(client: Client) -> Any:
+    class Request:
+        session = client.session
+
+    return Request()
+
+
+def _signed_out(worker: Client, attempt: Attempt, token: str) -> None:
+    response = _answer(worker, attempt.code, {"device": token, "position": 2, "response": "B"})
+    assert response.status_code == 401 and response.json()["code"] == "login"
+    assert AttemptItem.objects.get(attempt=attempt, position=2).response == ""
+
+
+def test_a_session_signed_out_elsewhere_writes_nothing(personas: Personas, exam: Exam) -> None:
+    worker, attempt, token = _accepted(personas, exam)
+    # Another process's sign-out: the row goes, this process still knows the key.
+    UserSession.objects.filter(session_key=worker.session.session_key).delete()
+    _signed_out(worker, attempt, token)
+
+
+def test_an_expired_session_writes_nothing(personas: Personas, exam: Exam) -> None:
+    worker, attempt, token = _accepted(personas, exam)
+    UserSession.objects.filter(session_key=worker.session.session_key).update(expire_date=timezone.now() - timezone.timedelta(seconds=1))
+    _signed_out(worker, attempt, token)
+
+
+def test_a_deactivated_user_writes_nothing(personas: Personas, exam: Exam) -> None:
+    worker, attempt, token = _accepted(personas, exam)
+    type(personas.worker_user).objects.filter(pk=personas.worker_user.pk).update(is_active=False)
+    _signed_out(worker, attempt, token)
+
+
+def test_a_password_changed_since_writes_nothing(personas: Personas, exam: Exam) -> None:
+    worker, attempt, token = _accepted(personas, exam)
+    user = type(personas.worker_user).objects.get(pk=personas.worker_user.pk)
+    user.set_password("a-new-password-2026")
+    user.save(update_fields=["password"])
+    _signed_out(worker, attempt, token)
+
+
+def test_signing_out_forgets_the_session(personas: Personas, exam: Exam) -> None:
+    worker, _attempt, _token = _accepted(personas, exam)
+    request = _request_of(worker)
+    worker.logout()
+    assert sessions.signed_in(request) is None
+
+
+def test_the_accepted_sessions_stay_bounded(personas: Personas, exam: Exam, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sessions, "ACCEPTED_KEPT", 1)
+    worker, attempt, token = _accepted(personas, exam)
+    other = personas.client(personas.other_worker.user)
+    assert other.get(reverse("exams:home")).status_code == 200
+    assert sessions.signed_in(_request_of(other)) is not None
+    assert sessions.signed_in(_request_of(worker)) is None
+    # Forgotten is only slower: the full path still saves.
+    assert _answer(worker, attempt.code, {"device": token, "position": 2, "response": "B"}).json()["answered"] == 2
