@@ -24,10 +24,10 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.utils import CursorWrapper
 
-__all__ = ["Shape", "Writes", "cursor", "insert", "locking", "read", "select", "select_list", "update", "value_from_db"]
+__all__ = ["Shape", "Writes", "cursor", "database", "insert", "locking", "read", "select", "select_list", "update", "value_from_db"]
 
 
 @cache
@@ -59,21 +59,28 @@ _ONLY_WHEN_ASKED = 2**31 - 1
 def cursor() -> CursorWrapper:
     """A cursor for this module's fixed statements: Django's own (its execute wrappers, its query
     log, its error translation), prepared on PostgreSQL unless ``FIXEDSQL_PREPARED`` is off."""
-    if connection.vendor != "postgresql" or not getattr(settings, "FIXEDSQL_PREPARED", True):
-        return connection.cursor()
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    pg = connection.connection
+    db = database()
+    if db.vendor != "postgresql" or not getattr(settings, "FIXEDSQL_PREPARED", True):
+        return db.cursor()
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    pg = db.connection
     if pg.prepare_threshold is None:
         # Django leaves psycopg's preparing off (None), which refuses even prepare=True; a
         # threshold no count reaches prepares exactly what asks for it (Django's cursors bind on
         # the client and never do).
         pg.prepare_threshold = _ONLY_WHEN_ASKED
     preparing, logged = _preparing_cursor()
-    with connection.wrap_database_errors:
+    with db.wrap_database_errors:
         raw = preparing(pg)
-    connection.validate_thread_sharing()
-    return logged(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+    db.validate_thread_sharing()
+    return logged(raw, db) if db.queries_logged else db.make_cursor(raw)
+
+
+def database() -> Any:
+    """This thread's default connection itself: ``django.db.connection`` looks it up again on
+    every attribute read, which on these paths cost more than the statement's own Python."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
 def _quote(name: str) -> str:
@@ -160,19 +167,21 @@ def _converters(model: type[models.Model], name: str, vendor: str) -> tuple[list
 def value_from_db(model: type[models.Model], name: str, value: Any) -> Any:
     """A value of ``model``'s field ``name`` as a statement of the caller's returned it, converted
     as the ORM would (an aware datetime on SQLite, say)."""
-    chain, column = _converters(model, name, connection.vendor)
+    db = database()
+    chain, column = _converters(model, name, db.vendor)
     for converter in chain:
-        value = converter(value, column, connection)
+        value = converter(value, column, db)
     return value
 
 
 def read(sql: str, params: Sequence[Any], shapes: Sequence[Shape]) -> list[tuple[Any, ...]]:
     """Run ``sql`` (its select list from ``select_list(*shapes)``) and build one instance per shape
     and row; a shape whose primary key is NULL (the far side of an outer join) gives None."""
-    readers = _readers(tuple(shapes), connection.vendor)
-    with cursor() as db:
-        db.execute(sql, params)
-        rows = db.fetchall()
+    db = database()
+    readers = _readers(tuple(shapes), db.vendor)
+    with cursor() as rows_cursor:
+        rows_cursor.execute(sql, params)
+        rows = rows_cursor.fetchall()
     out = []
     for row in rows:
         position = 0
@@ -182,12 +191,12 @@ def read(sql: str, params: Sequence[Any], shapes: Sequence[Shape]) -> list[tuple
             position += len(attnames)
             for index, chain in enumerate(converters):
                 for converter, column in chain:
-                    values[index] = converter(values[index], column, connection)
+                    values[index] = converter(values[index], column, db)
             pk_index = attnames.index(model._meta.pk.attname) if model._meta.pk.attname in attnames else None
             if pk_index is not None and values[pk_index] is None:
                 instances.append(None)
             else:
-                instances.append(model.from_db(connection.alias, attnames, values))
+                instances.append(model.from_db(db.alias, attnames, values))
         out.append(tuple(instances))
     return out
 
@@ -218,7 +227,8 @@ def _insert_sql(model: type[models.Model], names: tuple[str, ...], vendor: str, 
 
 
 def _prepared(model: type[models.Model], values: Mapping[str, Any]) -> list[Any]:
-    return [_field(model, name).get_db_prep_save(value, connection) for name, value in values.items()]
+    db = database()
+    return [_field(model, name).get_db_prep_save(value, db) for name, value in values.items()]
 
 
 def insert(model: type[models.Model], values: Mapping[str, Any]) -> Any:

@@ -158,9 +158,10 @@ class SignedIn:
     user_id: Any
     password: str
 
-    def condition_params(self, now: datetime) -> list[Any]:
-        """The parameters of ``condition_sql``, in its order."""
-        params: list[Any] = [self.session_key, connection.ops.adapt_datetimefield_value(now), self.user_id]
+    def condition_params(self, now: datetime, db: Any = None) -> list[Any]:
+        """The parameters of ``condition_sql``, in its order (``db``: the connection, if at hand)."""
+        ops = (db or connection).ops
+        params: list[Any] = [self.session_key, ops.adapt_datetimefield_value(now), self.user_id]
         if _has_is_active():
             params.append(True)
         params.append(self.password)

@@ -5,14 +5,14 @@ from exams import certificate_views, employer_views, views
 app_name = "exams"
 
 urlpatterns = [
-    # The worker's pages (exams.views).
+    # The worker's pages (exams.views); the answer save, the most frequent request, first.
+    path("exams/attempts/<str:code>/answer/", views.attempt_answer, name="answer"),
     path("exams/", views.exam_home, name="home"),
     path("exams/history/", views.history, name="history"),
     path("exams/practice/", views.practice_home, name="practice"),
     path("exams/practice/start/", views.practice_start, name="practice_start"),
     path("exams/wrong/", views.wrong_book, name="wrong_book"),
     path("exams/attempts/<str:code>/", views.attempt_page, name="attempt"),
-    path("exams/attempts/<str:code>/answer/", views.attempt_answer, name="answer"),
     path("exams/attempts/<str:code>/submit/", views.attempt_submit, name="submit"),
     path("exams/attempts/<str:code>/state/", views.attempt_state, name="state"),
     path("exams/attempts/<str:code>/result/", views.attempt_result, name="result"),

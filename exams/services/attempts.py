@@ -497,14 +497,15 @@ def _answer_read_back(vendor: str) -> str:
 
 def _answer_write(attempt_id: int, user_id: int, item_id: int, device_token: str, now: datetime,
                   changes: dict[str, Any], signed_in: sessions.SignedIn | None = None) -> tuple[Any, ...] | None:
+    db = fixedsql.database()
     names = tuple(changes)
-    values = [AttemptItem._meta.get_field(name).get_db_prep_save(value, connection)  # type: ignore[union-attr]
+    values = [AttemptItem._meta.get_field(name).get_db_prep_save(value, db)  # type: ignore[union-attr]
               for name, value in changes.items()]
-    sql = _answer_statement(connection.vendor, names, signed_in is not None)
-    cutoff = connection.ops.adapt_datetimefield_value(now - timedelta(seconds=settings.EXAM_GRACE_SECONDS))
-    session = [] if signed_in is None else signed_in.condition_params(now)
+    sql = _answer_statement(db.vendor, names, signed_in is not None)
+    cutoff = db.ops.adapt_datetimefield_value(now - timedelta(seconds=settings.EXAM_GRACE_SECONDS))
+    session = [] if signed_in is None else signed_in.condition_params(now, db)
     with fixedsql.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if db.vendor == "postgresql":
             cursor.execute(sql, [attempt_id, user_id, Attempt.Status.OPEN, device_token, cutoff, *session, *values,
                                  item_id, attempt_id, item_id])
             row = cursor.fetchone()
@@ -513,7 +514,7 @@ def _answer_write(attempt_id: int, user_id: int, item_id: int, device_token: str
                                  cutoff, *session])
             if not cursor.rowcount:
                 return None
-            cursor.execute(_answer_read_back(connection.vendor), [item_id])
+            cursor.execute(_answer_read_back(db.vendor), [item_id])
             row = cursor.fetchone()
     if row is None:
         return None
