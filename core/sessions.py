@@ -196,10 +196,14 @@ def accepted(request: HttpRequest, user: Any) -> None:
     password = getattr(user, "password", None)
     if not key or not getattr(user, "is_authenticated", False) or not isinstance(password, str):
         return
+    # No step here can fail when another thread (runserver's) changes the dict meanwhile.
+    _accepted.pop(key, None)
     _accepted[key] = (user.pk, password)
-    _accepted.move_to_end(key)
     while len(_accepted) > ACCEPTED_KEPT:
-        _accepted.popitem(last=False)
+        try:
+            _accepted.popitem(last=False)
+        except KeyError:
+            break
 
 
 def forget(session_key: str | None) -> None:
