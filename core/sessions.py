@@ -12,8 +12,8 @@ record) registers it with ``read_with_user``: it joins the same statement and la
 relation cache, so ``request.user.worker`` costs no query.
 
 A request on the hottest path (an exam's answer save) may skip even that read: ``signed_in`` gives
-the session Django's authentication accepted earlier in this process, and ``SignedIn.condition``
-is the SQL the caller's own statement adds so that it writes only if that acceptance still holds
+the session Django's authentication accepted earlier in this process, and ``condition_sql``
+(with ``SignedIn.condition_params``) is the SQL the caller's own statement adds so that it writes only if that acceptance still holds
 now: the row is there (no sign-out), unexpired, for the same user, who is still active and whose
 password is the one it was accepted with (Django's session hash is derived from nothing else). A
 statement that finds no row then takes Django's path, which gives the refusal.
@@ -139,8 +139,6 @@ def reading_user_of(session: Any) -> Iterator[None]:
 def user_read_with_session(user_id: Any) -> Any:
     session = _reading.get()
     return NOT_READ if session is None else session.user_read_with(user_id)
-
-
 
 
 # Sessions Django's authentication accepted in this process, by key: the user's id and the
