@@ -7,16 +7,19 @@ are spread at random over a ramp; think time is compressed (RAMP_SECONDS and THI
 server gets ten times the request rate that N real examinees would give it. N climbs LEVELS within
 a time budget until a level misses p95 < 300 ms over all its requests or has any error; the
 largest level that held is run again (CONFIRM_RUNS in all) and must hold on the median p95 with no
-error in any run. The reference is the issue's cited figure for Moodle 4.5 (2,000 on 12 + 4 vCPU),
-not measured here: it says what the goal is measured against, not what ran on this machine.
+error in any run. Then the goal's own N (10,000) sits the exam at a real sitting's pace (30 s a
+question, arrivals over 10 minutes; BENCH_EXAM_REAL_PACE=0 leaves it out): the issue's goal is N
+examinees, and only this run holds that many sessions, open attempts and papers at once. The
+reference is the issue's cited figure for Moodle 4.5 (2,000 on 12 + 4 vCPU), not measured here: it
+says what the goal is measured against, not what ran on this machine.
 
 exam_answer_save: requests per second of the answer save (POST …/answer/, a signed-in worker's
 session, CSRF-checked, JSON) against a bare Django view answering the same request (same cookies,
 CSRF header and body, POST /bench/bare/) on the same server, loaded alternately by the same
 closed-loop generator with CLIENTS connections, median of RUNS.
 
-Both serve with bench/server.py (2 sync gunicorn workers, production settings) on the bench
-database, with their own employer, workers, bank and exams (bench/exam_fixtures.py; no demo data
+Both serve with bench/server.py (bench.server.WORKERS sync gunicorn workers, production settings)
+on the bench database, with their own employer, workers, bank and exams (bench/exam_fixtures.py; no demo data
 is needed, the catalogues come with the migrations). A few examinees sit a throwaway exam first, so
 that no measured request pays for a cold worker. The generator is
 bench/exam_fixtures.py's asyncio driver in its own process; it reports its CPU time per request,
@@ -58,6 +61,10 @@ class Size:
     ramp_seconds: float
     confirm_runs: int
     budget_seconds: float
+    # the goal's own size at a real sitting's pace, after the compressed climb
+    real_n: int
+    real_think_seconds: float
+    real_ramp_seconds: float
     # exam_answer_save
     examinees: int
     clients: int
@@ -67,9 +74,12 @@ class Size:
 
 
 FULL = Size(levels=(100, 250, 500, 1000, 2000, 5000, 10_000), think_seconds=3.0, ramp_seconds=60.0, confirm_runs=3,
-            budget_seconds=2400.0, examinees=64, clients=4, runs=3, seconds=10.0, warmup_seconds=3.0)
+            budget_seconds=2400.0, real_n=GOAL_N, real_think_seconds=30.0, real_ramp_seconds=600.0,
+            examinees=64, clients=4, runs=5, seconds=10.0, warmup_seconds=3.0)
 QUICK = Size(levels=(4, 8), think_seconds=0.05, ramp_seconds=0.5, confirm_runs=1, budget_seconds=300.0,
+             real_n=8, real_think_seconds=0.1, real_ramp_seconds=1.0,
              examinees=4, clients=2, runs=1, seconds=1.0, warmup_seconds=0.3)
+REAL_PACE_ENV = "BENCH_EXAM_REAL_PACE"
 
 
 def fixture(env: dict[str, str], *args: str, timeout: float = SETUP_TIMEOUT) -> dict[str, Any]:
@@ -129,30 +139,36 @@ def driver_note(results: list[dict[str, Any]]) -> str:
 def run(*, quick: bool, database_url: str) -> Row:
     size = QUICK if quick else FULL
     budget = float(os.environ.get(BUDGET_ENV, size.budget_seconds))
+    real_pace = os.environ.get(REAL_PACE_ENV, "1") != "0"
     env = server_env(database_url)
     load_average = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-exam-campaign-") as tmp:
         workdir = Path(tmp)
-        people = population(env, max(size.levels), workdir)
+        people = population(env, max(*size.levels, size.real_n if real_pace else 0), workdir)
         with served(database_url, prefix="bench-exam-campaign-") as base:
             check(f"{base}/bench/bare/", b"ok")
             warm_up(env, workdir, base, people)
             levels, confirmed, skipped = _search(env, workdir, base, people, size, budget)
+            real = (_level(env, workdir, base, people, size.real_n, f"N={size.real_n} real pace",
+                           think_seconds=size.real_think_seconds, ramp_seconds=size.real_ramp_seconds)
+                    if real_pace else None)
         fixture(env, "clean")
-    return _campaign_row(size, levels, confirmed, skipped, people, load_average, budget)
+    return _campaign_row(size, levels, confirmed, skipped, real, people, load_average, budget)
 
 
-def _level(env: dict[str, str], workdir: Path, base: str, people: dict[str, Any], size: Size, count: int,
-           label: str) -> dict[str, Any]:
+def _level(env: dict[str, str], workdir: Path, base: str, people: dict[str, Any], count: int, label: str, *,
+           think_seconds: float, ramp_seconds: float) -> dict[str, Any]:
     fixture(env, "clean")
     made = fixture(env, "exam", "--workers", str(count), "--ahead", "--label", label)
     plan = {"mode": "campaign", "base": base, "exam": made["code"], "cookie_names": people["cookie_names"],
-            "examinees": people["examinees"][:count], "arrival_seconds": size.ramp_seconds,
-            "think_seconds": size.think_seconds, "answers": QUESTIONS, "timeout": 30,
+            "examinees": people["examinees"][:count], "arrival_seconds": ramp_seconds,
+            "think_seconds": think_seconds, "answers": QUESTIONS, "timeout": 30,
             "abort_after_errors": ABORT_AFTER_ERRORS}
-    timeout = size.ramp_seconds + size.think_seconds * (QUESTIONS + 1) * 1.5 + 600
+    timeout = ramp_seconds + think_seconds * (QUESTIONS + 1) * 1.5 + 600
     result = drive(env, workdir, plan, timeout)
     result["n"] = count
+    result["think_seconds"] = think_seconds
+    result["ramp_seconds"] = ramp_seconds
     result["papers_seconds"] = made["papers_seconds"]
     p95 = result["all"]["p95_ms"]
     result["held"] = (result["errors"] == 0 and not result["aborted"] and result["completed"] == count
@@ -176,7 +192,8 @@ def _search(env: dict[str, str], workdir: Path, base: str, people: dict[str, Any
         if time.monotonic() + _estimate(size, count) > deadline:
             skipped = [level for level in size.levels if level >= count]
             break
-        result = _level(env, workdir, base, people, size, count, f"N={count}")
+        result = _level(env, workdir, base, people, count, f"N={count}", think_seconds=size.think_seconds,
+                        ramp_seconds=size.ramp_seconds)
         levels.append(result)
         if not levels[:-1] and result["completed"] == 0 and result["refused"]:
             raise contract_error(result)
@@ -190,7 +207,8 @@ def _search(env: dict[str, str], workdir: Path, base: str, people: dict[str, Any
         for number in range(2, size.confirm_runs + 1):
             if time.monotonic() + _estimate(size, first["n"]) > deadline + budget * 0.25:
                 break  # a confirmation may overrun the budget a little, not without end
-            runs.append(_level(env, workdir, base, people, size, first["n"], f"N={first['n']} run {number}"))
+            runs.append(_level(env, workdir, base, people, first["n"], f"N={first['n']} run {number}",
+                               think_seconds=size.think_seconds, ramp_seconds=size.ramp_seconds))
         p95 = median([run["all"]["p95_ms"] for run in runs if run["all"]["p95_ms"] is not None])
         if all(run["errors"] == 0 and run["completed"] == first["n"] for run in runs) and p95 < P95_LIMIT_MS:
             confirmed = {"n": first["n"], "p95_ms": p95, "runs": [_brief(run) for run in runs]}
@@ -206,31 +224,46 @@ def _brief(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def _campaign_row(size: Size, levels: list[dict[str, Any]], confirmed: dict[str, Any] | None, skipped: list[int],
-                  people: dict[str, Any], load_average: float, budget: float) -> Row:
-    ladder = "; ".join(
-        f"N={level['n']:,}: p95 {level['all']['p95_ms'] or 0:,.0f} ms, {level['errors']} errors"
-        f"{', aborted' if level['aborted'] else ''}, peak {level['peak_req_per_s']:,} req/s"
-        for level in levels)
-    n = confirmed["n"] if confirmed else 0
-    ours = f"N = {n:,} (p95 {confirmed['p95_ms']:,.0f} ms)" if confirmed else f"N < {size.levels[0]:,}"
+                  real: dict[str, Any] | None, people: dict[str, Any], load_average: float, budget: float) -> Row:
+    ladder = "; ".join(_level_summary(level) for level in levels)
+    compressed = confirmed["n"] if confirmed else 0
+    climbed = f"N = {compressed:,} (p95 {confirmed['p95_ms']:,.0f} ms)" if confirmed else f"N < {size.levels[0]:,}"
+    real_held = real is not None and real["held"]
+    # At a real pace the goal's own N is what is asked; the compressed climb is the harder test, so
+    # when the real pace does not hold, its N is the figure (a lower bound of the real pace's).
+    n = real["n"] if real_held else compressed
+    if real_held:
+        ours = f"N = {n:,} at a real pace (p95 {real['all']['p95_ms']:,.0f} ms); 10× compressed: {climbed}"
+    else:
+        ours = f"10× compressed: {climbed}"
     real_think = size.think_seconds * 10
+    pace = ("not run" if real is None else
+            f"N={real['n']:,} arriving over {real['ramp_seconds']:g} s and thinking {real['think_seconds']:g} s "
+            f"(±50 %): {_level_summary(real)}, {'held' if real_held else 'did not hold'}")
     note = (
-        f"examinees arrive at random over {size.ramp_seconds:g} s, think {size.think_seconds:g} s (±50 %) before "
-        f"each of {QUESTIONS} answers and the submit: 10× compressed, so N simulated examinees offer the request "
-        f"rate of 10 N real ones thinking {real_think:g} s; start → attempt page → {QUESTIONS} saves → submit, papers "
-        f"drawn ahead, sessions made in setup, CSRF on; bar p95 < {P95_LIMIT_MS:.0f} ms over every request and "
-        f"0 errors; levels: {ladder}"
+        f"compressed climb: examinees arrive at random over {size.ramp_seconds:g} s, think {size.think_seconds:g} s "
+        f"(±50 %) before each of {QUESTIONS} answers and the submit: 10× compressed, so N simulated examinees offer "
+        f"the request rate of 10 N real ones thinking {real_think:g} s; levels: {ladder}"
         f"{'; not tried within the budget of ' + format(budget, '.0f') + ' s: ' + ', '.join(map(str, skipped)) if skipped else ''}; "
-        f"{driver_note(levels)}; gunicorn {WORKERS} sync workers, production settings; load average at start "
-        f"{load_average:.2f}; reference: the issue's cited Moodle 4.5 figure (12 + 4 vCPU), not measured here"
+        f"real pace: {pace}; each examinee: start → attempt page → {QUESTIONS} saves → submit, papers drawn ahead, "
+        f"sessions made in setup, CSRF on; bar p95 < {P95_LIMIT_MS:.0f} ms over every request and 0 errors; "
+        f"{driver_note(levels + ([real] if real else []))}; gunicorn {WORKERS} sync workers, production settings; "
+        f"load average at start {load_average:.2f}; reference: the issue's cited Moodle 4.5 figure (12 + 4 vCPU), "
+        f"not measured here"
     )
     return Row(
         name=NAME, ours=ours, reference=f"Moodle 4.5: {MOODLE_N:,} (cited)", ratio=n / MOODLE_N if n else 0.0,
-        goal=GOAL, holds=n >= GOAL_N, note=note,
+        goal=GOAL, holds=real_held and n >= GOAL_N, note=note,
         details={"confirmed": confirmed, "levels": [_level_details(level) for level in levels], "skipped": skipped,
+                 "real_pace": None if real is None else _level_details(real),
                  "think_seconds": size.think_seconds, "ramp_seconds": size.ramp_seconds, "workers": WORKERS,
                  "p95_limit_ms": P95_LIMIT_MS, "population": people["summary"], "load_average": load_average},
     )
+
+
+def _level_summary(level: dict[str, Any]) -> str:
+    return (f"N={level['n']:,}: p95 {level['all']['p95_ms'] or 0:,.0f} ms, {level['errors']} errors"
+            f"{', aborted' if level['aborted'] else ''}, peak {level['peak_req_per_s']:,} req/s")
 
 
 def _level_details(level: dict[str, Any]) -> dict[str, Any]:

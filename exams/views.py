@@ -27,7 +27,7 @@ from core import sessions
 from core.errors import ServiceError
 from core.pagination import ParamPageLinks, page_of
 from core.scope import request_scope
-from exams import selectors
+from exams import paper_html, selectors
 from exams.forms import PracticeForm
 from exams.models import Attempt, AttemptItem, AttemptMode, Exam
 from exams.services import attempts as attempt_services
@@ -240,13 +240,6 @@ def _question_texts_in(language: str | None) -> dict[str, str]:
     }
 
 
-def _questions(paper: list[Any], texts: dict[str, str]) -> list[tuple[Any, str, str]]:
-    """Each question with its heading and its name for screen readers."""
-    total = len(paper)
-    return [(item, texts["heading"] % {"number": item.position, "total": total, "kind": item.kind_label},
-             texts["name"] % {"number": item.position}) for item in paper]
-
-
 @cache
 def _page_texts_in(language: str | None) -> dict[str, str]:
     """What the page's script says, translated here (the script has no catalogue of its own),
@@ -331,12 +324,14 @@ def attempt_page(request: HttpRequest, code: str) -> HttpResponse:
     paper = selectors.attempt_paper(attempt)
     remaining = attempt_services.remaining_seconds(attempt)
     texts = _question_texts_in(get_language())
+    practice = attempt.mode == AttemptMode.PRACTICE
     return render(request, "exams/attempt.html", {
-        "attempt": attempt, "token": token, "paper": paper, "questions": _questions(paper, texts),
-        "q": texts, "title": selectors.attempt_title(attempt),
+        "attempt": attempt, "token": token,
+        "screens": paper_html.question_screens(paper, texts, practice=practice),
+        "navigator": paper_html.navigator(paper), "title": selectors.attempt_title(attempt),
         "positions": ",".join(str(item.position) for item in paper),
         "remaining": remaining, "clock": _clock(remaining),
-        "practice": attempt.mode == AttemptMode.PRACTICE, "texts": _page_texts(), "back_url": _back_url(attempt),
+        "practice": practice, "texts": _page_texts(), "back_url": _back_url(attempt),
     })
 
 
