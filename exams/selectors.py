@@ -10,14 +10,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from wagtail.images import get_image_model
 
+from core import fixedsql
 from exams.models import (
     OPTION_LETTERS,
     Attempt,
@@ -52,7 +57,23 @@ def own_attempt(worker: Any, code: str) -> Attempt | None:
     the scope's path (an employer admin's reach, and the 404 for anyone else)."""
     if worker is None or not is_code(code):
         return None
-    return Attempt.objects.select_related("exam").filter(code=code, worker_id=worker.pk).first()
+    sql, shapes = _own_attempt_statement(connection.vendor)
+    rows = fixedsql.read(sql, [code, worker.pk], shapes)
+    if not rows:
+        return None
+    attempt, exam = rows[0]
+    attempt.exam = exam
+    return attempt
+
+
+@cache
+def _own_attempt_statement(vendor: str) -> tuple[str, tuple[fixedsql.Shape, ...]]:
+    # Fixed (core.fixedsql): every examinee of a campaign opens the page at its start.
+    shapes = (fixedsql.Shape.of(Attempt, "a"), fixedsql.Shape.of(Exam, "e"))
+    q = connection.ops.quote_name
+    return (f"SELECT {fixedsql.select_list(*shapes)} FROM {q(Attempt._meta.db_table)} a "  # noqa: S608
+            f"LEFT OUTER JOIN {q(Exam._meta.db_table)} e ON e.id = a.exam_id "
+            f"WHERE a.code = %s AND a.worker_id = %s"), shapes
 
 
 # -- the exams a worker sees ------------------------------------------------------------------
@@ -66,9 +87,19 @@ def visible_exams(worker: Any) -> QuerySet[Exam]:
 
 
 def visible_exam(worker: Any, code: str) -> Exam | None:
+    """``visible_exams(worker)``'s exam of this code, by a fixed statement: every start reads it."""
     if not is_code(code):
         return None
-    return visible_exams(worker).filter(code=code).first()
+    rows = fixedsql.select(Exam, _visible_condition(connection.vendor),
+                           [code, Exam.Status.PUBLISHED, getattr(worker, "pk", None)])
+    return rows[0] if rows else None
+
+
+@cache
+def _visible_condition(vendor: str) -> str:
+    assignments = connection.ops.quote_name(ExamAssignment._meta.db_table)
+    return (f"t.code = %s AND t.status = %s AND (t.open_to_all OR EXISTS (SELECT 1 FROM {assignments} x "  # noqa: S608
+            f"WHERE x.exam_id = t.id AND x.worker_id = %s))")
 
 
 class ExamState:
@@ -267,19 +298,43 @@ def _options(item: AttemptItem) -> list[PaperOption]:
 
 
 def _items(attempt: Attempt) -> list[AttemptItem]:
-    return list(AttemptItem.objects.filter(attempt=attempt).select_related("version", "version__image")
-                .order_by("position"))
+    """The attempt's items in order, each with its version and the version's image."""
+    sql, shapes = _items_statement(connection.vendor)
+    items = []
+    for item, version, image in fixedsql.read(sql, [attempt.pk], shapes):
+        version.image = image
+        item.version = version
+        items.append(item)
+    return items
+
+
+@cache
+def _items_statement(vendor: str) -> tuple[str, tuple[fixedsql.Shape, ...]]:
+    image_model = get_image_model()
+    shapes = (fixedsql.Shape.of(AttemptItem, "i"), fixedsql.Shape.of(QuestionVersion, "v"),
+              fixedsql.Shape.of(image_model, "m"))
+    q = connection.ops.quote_name
+    return (f"SELECT {fixedsql.select_list(*shapes)} FROM {q(AttemptItem._meta.db_table)} i "  # noqa: S608
+            f"INNER JOIN {q(QuestionVersion._meta.db_table)} v ON v.id = i.version_id "
+            f"LEFT OUTER JOIN {q(image_model._meta.db_table)} m ON m.id = v.image_id "
+            f"WHERE i.attempt_id = %s ORDER BY i.position"), shapes
+
+
+@cache
+def _kind_labels(language: str | None) -> dict[str, str]:
+    return {kind.value: str(kind.label) for kind in QuestionKind}
 
 
 def attempt_paper(attempt: Attempt) -> list[PaperItem]:
     """The questions of an attempt as the worker answers them."""
     paper = []
+    kind_labels = _kind_labels(get_language())
     for item in _items(attempt):
         feedback = None
         if attempt.mode == AttemptMode.PRACTICE and item.answered_at is not None and item.is_correct is not None:
             feedback = PracticeFeedback(item.is_correct, item.version.answer,
                                         shown_letters(item.option_order, item.version.answer), item.version.explanation)
-        paper.append(PaperItem(item.position, item.version.kind, str(QuestionKind(item.version.kind).label),
+        paper.append(PaperItem(item.position, item.version.kind, kind_labels[item.version.kind],
                                item.version.stem, _image_url(item.version), _options(item), item.response,
                                item.flagged, feedback))
     return paper

@@ -71,19 +71,29 @@ def exam_visible_to(worker: Any, exam: Exam) -> bool:
     """A published exam open to all, or assigned to this worker."""
     if exam.status != Exam.Status.PUBLISHED:
         return False
-    return exam.open_to_all or ExamAssignment.objects.filter(exam=exam, worker=worker).exists()
+    return exam.open_to_all or bool(fixedsql.select(ExamAssignment, _OF_EXAM_AND_WORKER, [exam.pk, worker.pk],
+                                                    fields=("id",)))
+
+
+# A start reads these for every examinee of a campaign at once: fixed statements (core.fixedsql)
+# rather than queries compiled each time.
+_OF_EXAM_AND_WORKER = "t.exam_id = %s AND t.worker_id = %s"
 
 
 def override_of(worker: Any, exam: Exam) -> ExamOverride | None:
-    return ExamOverride.objects.filter(exam=exam, worker=worker).first()
+    rows = fixedsql.select(ExamOverride, _OF_EXAM_AND_WORKER, [exam.pk, worker.pk])
+    return rows[0] if rows else None
+
+
+_COUNTED_ATTEMPTS = (f"{_OF_EXAM_AND_WORKER} AND t.mode = %s AND t.status <> %s "
+                     f"ORDER BY t.created_at DESC, t.id DESC")  # Attempt's own ordering, newest first
 
 
 def exam_eligibility(*, worker: Any, exam: Exam, now: datetime | None = None) -> Eligibility:
     now = _now(now)
     # A worker's attempts at one exam are a handful: one read gives the count and the open one
     # (the newest, as the model orders them).
-    counted = list(Attempt.objects.filter(exam=exam, worker=worker, mode=AttemptMode.EXAM)
-                   .exclude(status=Attempt.Status.READY))
+    counted = fixedsql.select(Attempt, _COUNTED_ATTEMPTS, [exam.pk, worker.pk, AttemptMode.EXAM, Attempt.Status.READY])
     used = len(counted)
     open_attempt = next((attempt for attempt in counted if attempt.status == Attempt.Status.OPEN), None)
     override = override_of(worker, exam)
