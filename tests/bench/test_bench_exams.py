@@ -76,8 +76,15 @@ def test_exam_campaign_smoke(quick_rows: tuple[int, dict[str, dict[str, Any]]]) 
         assert {"start", "page", "answer", "submit"} <= set(level["kinds"])
         assert level["papers_seconds"] > 0  # drawn ahead by the papers job
     assert row["goal"] == exam_campaign.GOAL and row["reference"].startswith("Moodle 4.5")
-    assert row["ours"].startswith("N ")
-    assert details["population"]["sessions"] >= max(exam_campaign.QUICK.levels)
+    assert "10× compressed: N " in row["ours"]
+    # Then the goal's own size at a real sitting's pace (at smoke size, a handful, briefly).
+    real = details["real_pace"]
+    assert real["n"] == exam_campaign.QUICK.real_n and real["think_seconds"] == exam_campaign.QUICK.real_think_seconds
+    assert real["errors"] == 0, real["error_samples"]
+    assert real["completed"] == real["n"] and real["requests"] == real["n"] * REQUESTS_PER_EXAMINEE
+    assert row["ours"].startswith(f"N = {real['n']:,} at a real pace") == real["held"]
+    assert row["holds"] is False  # a handful is not the goal's 10,000
+    assert details["population"]["sessions"] >= max(*exam_campaign.QUICK.levels, exam_campaign.QUICK.real_n)
 
 
 def test_exam_answer_save_smoke(quick_rows: tuple[int, dict[str, dict[str, Any]]]) -> None:
