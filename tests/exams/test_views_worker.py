@@ -748,3 +748,21 @@ def test_back_links_are_tap_sized(exam: Exam, worker: Client) -> None:
     for url in (reverse("exams:exam", args=[exam.code]), reverse("exams:history"), reverse("exams:practice"),
                 reverse("exams:wrong_book")):
         assert re.search(r'<a class="back-link" href="[^"]+">← ', _html(worker.get(url))), url
+
+
+def test_a_question_image_is_shown_as_its_rendition(exam: Exam, worker: Client) -> None:
+    from wagtail.images import get_image_model
+    from wagtail.images.tests.utils import get_test_image_file
+
+    from exams.models import QuestionVersion
+
+    attempt = _start(worker, exam)
+    image = get_image_model().objects.create(title="防尘口罩", file=get_test_image_file())
+    first = attempt.items.order_by("position").first()
+    QuestionVersion.objects.filter(pk=first.version_id).update(image=image)
+    html, _token = _open(worker, attempt)
+    rendition = image.get_rendition("max-720x720")
+    # The image goes with its own question, and only there.
+    assert html.count('class="q-image"') == 1
+    section = html[html.index(f'id="q{first.position}"'):]
+    assert f'<img class="q-image" src="{rendition.url}"' in section[:section.index("</section>")]
