@@ -9,7 +9,9 @@ the other fields deferred), so the code around them is the same as with the ORM.
 Writes skip ``save()``: no signals, no ``auto_now``. Callers pass every value they mean to store.
 
 On PostgreSQL the statements run as server-side prepared statements (``cursor()``), so the
-database parses and plans each once per connection rather than on every request. Django keeps its
+database parses and plans each once per connection rather than on every request. ``row()``, for
+the one statement of the hottest requests, goes further: outside a transaction it hands the
+statement to libpq itself (psycopg's ``pq`` layer), values as text, without the cursor's Python. Django keeps its
 own queries unprepared (it leaves psycopg's ``prepare_threshold`` off, as connection poolers in
 transaction mode lose prepared statements); these are few and fixed, so they can be prepared on
 purpose, and ``FIXEDSQL_PREPARED = False`` (``DATABASE_PREPARED_STATEMENTS=false``) turns it off
@@ -18,8 +20,11 @@ behind such a pooler.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import datetime as dt
+import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -27,7 +32,8 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.utils import CursorWrapper
 
-__all__ = ["Shape", "Writes", "cursor", "database", "insert", "locking", "read", "select", "select_list", "update", "value_from_db"]
+__all__ = ["Shape", "Writes", "cursor", "database", "insert", "locking", "read", "row", "select", "select_list", "update",
+           "value_from_db"]
 
 
 @cache
@@ -75,6 +81,130 @@ def cursor() -> CursorWrapper:
         raw = preparing(pg)
     db.validate_thread_sharing()
     return logged(raw, db) if db.queries_logged else db.make_cursor(raw)
+
+
+def row(sql: str, params: Sequence[Any], columns: Sequence[Callable[[Any], Any]]) -> tuple[Any, ...] | None:
+    """The first row of one fixed statement (``%s`` placeholders), each value passed through its
+    ``columns`` converter (``as_int``, ``as_float``, ``as_text``, ``as_bool``: they take the
+    driver's value or PostgreSQL's text alike); None when it returns no row.
+
+    On PostgreSQL, outside a transaction and with no query log or execute wrapper watching, the
+    statement goes to libpq directly: prepared once per connection (unless ``FIXEDSQL_PREPARED``
+    is off), its parameters sent as text. That skips the cursor's Python (Django's wrapper,
+    psycopg's dumpers and loaders), which on an answer save cost as much as the rest of the
+    request's own code. Inside a transaction the cursor runs it, so that it joins the
+    transaction psycopg opened. Errors are Django's, as from a cursor."""
+    db = database()
+    if db.vendor == "postgresql" and not db.queries_logged and not db.execute_wrappers:
+        texts = _texts(params)
+        if texts is not None:
+            db.close_if_health_check_failed()
+            db.ensure_connection()
+            db.validate_thread_sharing()
+            if db.get_autocommit() and db.connection.pgconn.transaction_status == _idle():
+                values = _direct(db, sql, texts)
+                if values is None:
+                    return None
+                return tuple(convert(value) for convert, value in zip(columns, values, strict=True))
+    with cursor() as rows:
+        rows.execute(sql, params)
+        found = rows.fetchone()
+    if found is None:
+        return None
+    return tuple(convert(value) for convert, value in zip(columns, found, strict=True))
+
+
+def as_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def as_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def as_text(value: Any) -> str | None:
+    return value if value is None or isinstance(value, str) else str(value)
+
+
+def as_bool(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    return value in ("t", "true", "1", 1)
+
+
+@cache
+def _idle() -> Any:
+    from psycopg import pq
+
+    return pq.TransactionStatus.IDLE
+
+
+def _texts(params: Sequence[Any]) -> list[bytes | None] | None:
+    """The parameters as PostgreSQL reads them in text form; None for a value this path does not
+    send (libpq would cut a text at a NUL where psycopg refuses it): the cursor takes those."""
+    texts: list[bytes | None] = []
+    for value in params:
+        if value is None:
+            texts.append(None)
+        elif isinstance(value, str):
+            if "\x00" in value:
+                return None
+            texts.append(value.encode())
+        elif isinstance(value, bool):
+            texts.append(b"t" if value else b"f")
+        elif isinstance(value, int | Decimal | float):
+            texts.append(str(value).encode())
+        elif isinstance(value, dt.datetime) and value.tzinfo is not None:
+            texts.append(value.isoformat().encode())
+        else:
+            return None
+    return texts
+
+
+_names = itertools.count(1)
+_statement_names: dict[str, tuple[str, bytes]] = {}
+
+
+def _numbered(sql: str) -> tuple[str, bytes]:
+    """The statement's name for PREPARE and its text with $1, $2, … for %s."""
+    known = _statement_names.get(sql)
+    if known is None:
+        parts = sql.split("%s")
+        assert "%" not in "".join(parts), "a fixed statement's only % are its placeholders"
+        text = parts[0] + "".join(f"${number}{part}" for number, part in enumerate(parts[1:], 1))
+        known = _statement_names.setdefault(sql, (f"fixedsql_{next(_names)}", text.encode()))
+    return known
+
+
+def _direct(db: Any, sql: str, texts: list[bytes | None]) -> list[str | None] | None:
+    from psycopg import errors, pq
+
+    pg = db.connection
+    conn = pg.pgconn
+    name, text = _numbered(sql)
+    encoding = pg.info.encoding
+    with db.wrap_database_errors:
+        if getattr(settings, "FIXEDSQL_PREPARED", True):
+            # Statements prepared here are this connection's, kept beside psycopg's own (other names).
+            prepared = getattr(db, "_fixedsql_direct", None)
+            if prepared is None or prepared[0] is not pg:
+                prepared = db._fixedsql_direct = (pg, set[str]())
+            if name not in prepared[1]:
+                made = conn.prepare(name.encode(), text)
+                if made.status != pq.ExecStatus.COMMAND_OK:
+                    raise errors.error_from_result(made, encoding=encoding)
+                prepared[1].add(name)
+            result = conn.exec_prepared(name.encode(), texts)
+        else:
+            result = conn.exec_params(text, texts)
+        if result.status not in (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK):
+            if result.status == pq.ExecStatus.FATAL_ERROR or conn.status != pq.ConnStatus.OK:
+                raise errors.error_from_result(result, encoding=encoding)
+            raise errors.InterfaceError(f"unexpected result {result.status!r} of a fixed statement")
+    if not result.ntuples:
+        return None
+    return [None if value is None else value.decode(encoding) for value in
+            (result.get_value(0, column) for column in range(result.nfields))]
 
 
 def database() -> Any:

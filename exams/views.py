@@ -351,7 +351,7 @@ def _payload(request: HttpRequest) -> dict[str, Any]:
     return fields
 
 
-def attempt_answer(request: HttpRequest, code: str) -> JsonResponse:
+def attempt_answer(request: HttpRequest, code: str) -> HttpResponse:
     """Each choice as it is made, by every examinee at once in a campaign: a session this process
     already accepted is not read again, the answer's own statement re-checks it
     (``answer_save_signed_in``). Anything else takes Django's path, which says why."""
@@ -372,7 +372,7 @@ def attempt_answer(request: HttpRequest, code: str) -> JsonResponse:
 
 @_json_endpoint
 @require_POST
-def _attempt_answer_checked(request: HttpRequest, code: str) -> JsonResponse:
+def _attempt_answer_checked(request: HttpRequest, code: str) -> HttpResponse:
     try:
         data = _payload(request)
     except ValueError:
@@ -391,16 +391,19 @@ def _attempt_answer_checked(request: HttpRequest, code: str) -> JsonResponse:
     return _saved_answer(saved, code)
 
 
-def _saved_answer(saved: attempt_services.Saved, code: str) -> JsonResponse:
+def _saved_answer(saved: attempt_services.Saved, code: str) -> HttpResponse:
     body: dict[str, Any] = {"ok": True, "position": saved.position, "response": saved.response,
                             "flagged": saved.flagged, "answered": saved.answered,
                             "remaining_seconds": saved.remaining_seconds}
-    if saved.feedback is not None:
-        order = AttemptItem.objects.filter(attempt__code=code, position=saved.position).values_list(
-            "option_order", flat=True).first() or ""
-        body["feedback"] = {"correct": saved.feedback.is_correct, "answer": saved.feedback.answer,
-                            "answer_shown": selectors.shown_letters(order, saved.feedback.answer),
-                            "explanation": saved.feedback.explanation}
+    if saved.feedback is None:
+        # Plain values only, so the json module's own encoder serves (JsonResponse builds one
+        # for Django's types on every call, each answer of a campaign included).
+        return HttpResponse(json.dumps(body), content_type="application/json")
+    order = AttemptItem.objects.filter(attempt__code=code, position=saved.position).values_list(
+        "option_order", flat=True).first() or ""
+    body["feedback"] = {"correct": saved.feedback.is_correct, "answer": saved.feedback.answer,
+                        "answer_shown": selectors.shown_letters(order, saved.feedback.answer),
+                        "explanation": saved.feedback.explanation}
     return JsonResponse(body)
 
 

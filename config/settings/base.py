@@ -312,6 +312,11 @@ EXAM_PASS_PERCENT = env_int("EXAM_PASS_PERCENT", 60)
 # Seconds after an exam's deadline during which answers already in flight are still taken; after
 # it the attempt is graded as it stands (exams.services.attempts).
 EXAM_GRACE_SECONDS = env_int("EXAM_GRACE_SECONDS", 30)
+# An autosaved answer is committed without waiting for its WAL flush on PostgreSQL (the flush
+# follows within a fraction of a second): a database crash in that moment may lose it, never the
+# submit, which is committed durably and carries every chosen answer from the page again
+# (docs/exams.md). false: every autosave waits for its flush.
+EXAM_ANSWER_ASYNC_COMMIT = env_bool("EXAM_ANSWER_ASYNC_COMMIT", True)
 # Papers drawn ahead when a window opens: one per assigned worker plus this many for open exams.
 EXAM_PAPERS_AHEAD = env_int("EXAM_PAPERS_AHEAD", 200)
 # Largest bank file (xlsx or Moodle XML) the import takes.

@@ -413,7 +413,7 @@ def _answer_changes(item: _PaperItem, response: Any, flagged: Any, now: datetime
 
 def _saved(number: int, row: tuple[Any, ...], now: datetime) -> Saved:
     deadline, saved_response, saved_flag, answered = row
-    remaining = None if deadline is None else max(0, int((deadline - now).total_seconds()))
+    remaining = None if deadline is None else max(0, int(deadline - now.timestamp()))
     return Saved(number, saved_response, bool(saved_flag), int(answered), remaining, None)
 
 
@@ -474,7 +474,7 @@ def _column(model: type[Any], name: str) -> str:
 
 
 @functools.cache
-def _answer_statement(vendor: str, names: tuple[str, ...], signed_in: bool) -> str:
+def _answer_statement(vendor: str, names: tuple[str, ...], signed_in: bool, async_commit: bool = False) -> str:
     q = connection.ops.quote_name
     items, attempts, workers = q(AttemptItem._meta.db_table), q(Attempt._meta.db_table), q(Worker._meta.db_table)
     sets = ", ".join(f"{q(_column(AttemptItem, name))} = %s" for name in names)
@@ -482,15 +482,20 @@ def _answer_statement(vendor: str, names: tuple[str, ...], signed_in: bool) -> s
     session = f" AND {sessions.condition_sql(vendor, 'w.user_id')}" if signed_in else ""
     if vendor == "postgresql":
         # The attempt's state is checked and the answer written in one statement; the count is
-        # of the other answered items (the statement's snapshot does not see its own write).
+        # of the other answered items (the statement's snapshot does not see its own write). The
+        # deadline comes back as seconds since the epoch, which needs no loader to read. With
+        # async_commit, the statement's own transaction (it runs alone, in autocommit) commits
+        # without waiting for the WAL flush: set_config(…, true) lasts until that commit, which
+        # reads it (EXAM_ANSWER_ASYNC_COMMIT).
+        commit = ", set_config('synchronous_commit', 'off', true)" if async_commit else ""
         return (f"WITH a AS (SELECT t.id, t.deadline FROM {attempts} t INNER JOIN {workers} w ON w.id = t.worker_id "  # noqa: S608
                 f"WHERE t.id = %s AND w.user_id = %s AND t.status = %s "
                 f"AND t.device_token = %s AND (t.deadline IS NULL OR t.deadline >= %s){session}), "
                 f"u AS (UPDATE {items} SET {sets} WHERE id = %s AND attempt_id IN (SELECT id FROM a) "
                 f"RETURNING response, flagged) "
-                f"SELECT (SELECT deadline FROM a), u.response, u.flagged, "
+                f"SELECT (SELECT EXTRACT(EPOCH FROM deadline) FROM a), u.response, u.flagged, "
                 f"(SELECT COUNT(*) FROM {items} WHERE attempt_id = %s AND response <> '' AND id <> %s) "
-                f"+ CASE WHEN u.response <> '' THEN 1 ELSE 0 END FROM u")
+                f"+ CASE WHEN u.response <> '' THEN 1 ELSE 0 END{commit} FROM u")
     return (f"UPDATE {items} SET {sets} WHERE id = %s AND attempt_id IN (SELECT t.id FROM {attempts} t "  # noqa: S608
             f"INNER JOIN {workers} w ON w.id = t.worker_id WHERE t.id = %s AND w.user_id = %s AND t.status = %s "
             f"AND t.device_token = %s AND (t.deadline IS NULL OR t.deadline >= %s){session})")
@@ -505,30 +510,40 @@ def _answer_read_back(vendor: str) -> str:
             f"FROM {items} i INNER JOIN {attempts} a ON a.id = i.attempt_id WHERE i.id = %s")
 
 
+_ANSWER_COLUMNS = (fixedsql.as_float, fixedsql.as_text, fixedsql.as_bool, fixedsql.as_int)
+_ANSWER_COLUMNS_ASYNC = (*_ANSWER_COLUMNS, fixedsql.as_text)
+
+
 def _answer_write(attempt_id: int, user_id: int, item_id: int, device_token: str, now: datetime,
                   changes: dict[str, Any], signed_in: sessions.SignedIn | None = None) -> tuple[Any, ...] | None:
+    """The answer written if the attempt is still this device's and open; the deadline (seconds
+    since the epoch, or None), the saved response and flag and the answered count, else None."""
     db = fixedsql.database()
     names = tuple(changes)
     values = [AttemptItem._meta.get_field(name).get_db_prep_save(value, db)  # type: ignore[union-attr]
               for name, value in changes.items()]
-    sql = _answer_statement(db.vendor, names, signed_in is not None)
     cutoff = db.ops.adapt_datetimefield_value(now - timedelta(seconds=settings.EXAM_GRACE_SECONDS))
     session = [] if signed_in is None else signed_in.condition_params(now, db)
+    if db.vendor == "postgresql":
+        # Only a statement that is its own transaction: inside a caller's, it would set the whole.
+        async_commit = bool(settings.EXAM_ANSWER_ASYNC_COMMIT) and not db.in_atomic_block
+        sql = _answer_statement(db.vendor, names, signed_in is not None, async_commit)
+        row = fixedsql.row(sql, [attempt_id, user_id, Attempt.Status.OPEN, device_token, cutoff, *session, *values,
+                                 item_id, attempt_id, item_id],
+                           _ANSWER_COLUMNS_ASYNC if async_commit else _ANSWER_COLUMNS)
+        return None if row is None else row[:4]
+    sql = _answer_statement(db.vendor, names, signed_in is not None)
     with fixedsql.cursor() as cursor:
-        if db.vendor == "postgresql":
-            cursor.execute(sql, [attempt_id, user_id, Attempt.Status.OPEN, device_token, cutoff, *session, *values,
-                                 item_id, attempt_id, item_id])
-            row = cursor.fetchone()
-        else:
-            cursor.execute(sql, [*values, item_id, attempt_id, user_id, Attempt.Status.OPEN, device_token,
-                                 cutoff, *session])
-            if not cursor.rowcount:
-                return None
-            cursor.execute(_answer_read_back(db.vendor), [item_id])
-            row = cursor.fetchone()
-    if row is None:
+        cursor.execute(sql, [*values, item_id, attempt_id, user_id, Attempt.Status.OPEN, device_token,
+                             cutoff, *session])
+        if not cursor.rowcount:
+            return None
+        cursor.execute(_answer_read_back(db.vendor), [item_id])
+        found = cursor.fetchone()
+    if found is None:
         return None
-    return (fixedsql.value_from_db(Attempt, "deadline", row[0]), *row[1:])
+    deadline = fixedsql.value_from_db(Attempt, "deadline", found[0])
+    return (None if deadline is None else deadline.timestamp(), *found[1:])
 
 
 # An answer is saved as it is chosen, by every examinee at once when a campaign starts: the
