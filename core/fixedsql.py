@@ -94,24 +94,31 @@ def row(sql: str, params: Sequence[Any], columns: Sequence[Callable[[Any], Any]]
     psycopg's dumpers and loaders), which on an answer save cost as much as the rest of the
     request's own code. Inside a transaction the cursor runs it, so that it joins the
     transaction psycopg opened. Errors are Django's, as from a cursor."""
-    db = database()
-    if db.vendor == "postgresql" and not db.queries_logged and not db.execute_wrappers:
-        texts = _texts(params)
-        if texts is not None:
-            db.close_if_health_check_failed()
-            db.ensure_connection()
-            db.validate_thread_sharing()
-            if db.get_autocommit() and db.connection.pgconn.transaction_status == _idle():
-                values = _direct(db, sql, texts)
-                if values is None:
-                    return None
-                return tuple(convert(value) for convert, value in zip(columns, values, strict=True))
-    with cursor() as rows:
-        rows.execute(sql, params)
-        found = rows.fetchone()
+    went, found = _direct_row(sql, params)
+    if not went:
+        with cursor() as rows:
+            rows.execute(sql, params)
+            found = rows.fetchone()
     if found is None:
         return None
     return tuple(convert(value) for convert, value in zip(columns, found, strict=True))
+
+
+def _direct_row(sql: str, params: Sequence[Any]) -> tuple[bool, Sequence[Any] | None]:
+    """Whether the statement went through libpq, and then its first row (None for no row); when it
+    did not, the cursor runs it."""
+    db = database()
+    if db.vendor != "postgresql" or db.queries_logged or db.execute_wrappers:
+        return False, None
+    texts = _texts(params)
+    if texts is None:
+        return False, None
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    db.validate_thread_sharing()
+    if not db.get_autocommit() or db.connection.pgconn.transaction_status != _idle():
+        return False, None
+    return True, _direct(db, sql, texts)
 
 
 def as_int(value: Any) -> int | None:

@@ -394,7 +394,9 @@ class AttemptItem(models.Model):
     ``response`` is kept in the version's own letters, so grading and review need no mapping back.
     """
 
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="items")
+    # No index of its own: attempt_item_unique (attempt, position) serves every lookup by attempt,
+    # and a paper drawn ahead writes one index fewer per question.
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="items", db_index=False)
     position = models.PositiveSmallIntegerField()
     version = models.ForeignKey(QuestionVersion, on_delete=models.PROTECT, related_name="+")
     option_order = models.CharField(max_length=8)

@@ -398,7 +398,11 @@ def _saved_answer(saved: attempt_services.Saved, code: str) -> HttpResponse:
     if saved.feedback is None:
         # Plain values only, so the json module's own encoder serves (JsonResponse builds one
         # for Django's types on every call, each answer of a campaign included).
-        return HttpResponse(json.dumps(body), content_type="application/json")
+        response = HttpResponse(json.dumps(body), content_type="application/json")
+        # The reply depends on the session, though the fast path never marks it read (which is
+        # what makes Django's session middleware add this).
+        response["Vary"] = "Cookie"
+        return response
     order = AttemptItem.objects.filter(attempt__code=code, position=saved.position).values_list(
         "option_order", flat=True).first() or ""
     body["feedback"] = {"correct": saved.feedback.is_correct, "answer": saved.feedback.answer,

@@ -66,6 +66,9 @@ def test_an_answer_costs_one_statement_once_the_session_was_accepted(personas: P
     body = response.json()
     assert (body["ok"], body["position"], body["response"], body["flagged"], body["answered"]) == (True, 2, "B", True, 2)
     assert 0 < body["remaining_seconds"] <= 30 * 60
+    # As the full path's reply does: it depends on the session cookie.
+    assert "Cookie" in [part.strip() for part in first["Vary"].split(",")]
+    assert "Cookie" in [part.strip() for part in response["Vary"].split(",")]
     statements = [query["sql"] for query in queries.captured_queries]
     # Accepted: the answer's statement re-checks the session itself.
     assert len(statements) == expected - 1, statements
